@@ -1,0 +1,39 @@
+# The two commands a newcomer runs: `make run` and `make test`.
+SWIFT        ?= swift
+DEV_DATA     ?= .roost-dev
+FUZZ_TIME    ?= 60
+FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode
+
+.PHONY: deps build run test fuzz bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+run: build
+	@scripts/run-dev.sh "$(DEV_DATA)"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	@scripts/test-cli.sh
+
+# libFuzzer targets live in their own package (Fuzz/) so normal builds never link libFuzzer.
+fuzz: deps
+	cd Fuzz && $(SWIFT) build -c release --scratch-path ../.build-fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$t; \
+	  echo "== $$t for $(FUZZ_TIME)s"; \
+	  .build-fuzz/release/$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 \
+	    .build-fuzz/corpus/$$t Fuzz/seeds/$$t || exit 1; \
+	done
+
+# Benchmarks live in their own package (Benchmarks/) so product builds never compile them.
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+clean:
+	rm -rf .build .build-fuzz Benchmarks/.build Fuzz/.build

@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Roost",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "roost", targets: ["roost"]),
+        .library(name: "Journal", targets: ["Journal"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System liblz4 (apt: liblz4-dev); not vendored.
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
+        // CRC32C with the SSE4.2 instruction where the CPU has it, slicing-by-8 otherwise.
+        .target(name: "CCRC32C", path: "Sources/CCRC32C"),
+        .target(
+            name: "Journal",
+            dependencies: ["CLZ4", "CCRC32C"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "roost",
+            dependencies: [
+                "Journal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A child process for the journal crash tests: appends and prints acknowledged sequence numbers.
+        .executableTarget(
+            name: "journal-crash-child",
+            dependencies: ["Journal"],
+            path: "Tests/Support/journal-crash-child",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JournalTests",
+            dependencies: ["Journal"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what building and testing Roost needs on Debian 12, and nothing when it is all there.
+# Runs unattended (CI runs it as root with no standard input).
+set -euo pipefail
+
+APT_PACKAGES=(
+  liblz4-dev libsqlite3-dev libssl-dev libcrypt-dev zlib1g-dev   # system libraries Roost links
+  lld                                                           # linker for `make fuzz`
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+      echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1
+    fi
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  if [ -x /opt/swift/usr/bin/swift ]; then
+    echo "install-deps: swift is at /opt/swift/usr/bin; add it to PATH" >&2
+  else
+    echo "install-deps: Swift 6.1 or newer is needed (https://www.swift.org/install/linux/)" >&2
+  fi
+  exit 1
+fi
