@@ -1,0 +1,15 @@
+// swift-tools-version: 6.1
+// libFuzzer targets, in their own package so normal builds never link libFuzzer.
+// Build and run with `make fuzz` (see ../../shared/PLATFORM.md for the flags).
+import PackageDescription
+
+let package = Package(
+    name: "RoostFuzz",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "Roost", path: ".."),
+    ],
+    targets: [
+        // One executable per parser; each folder's main.swift defines LLVMFuzzerTestOneInput.
+    ]
+)
