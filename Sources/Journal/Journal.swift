@@ -138,6 +138,7 @@ public final class Journal: Sendable {
     /// reference goes.
     public func close() {
         writer?.stop()
+        lock?.release()
     }
 
     /// The sequence number of the last durable event (0 for an empty journal).
@@ -222,4 +223,18 @@ struct PreparedRecord: Sendable {
     }
 
     var footprint: Int { RecordFormat.footprint(payload: stored.count) }
+}
+
+extension Journal {
+    /// Where an event's record lives: only for tests and diagnostics inside this module.
+    func location(of sequence: UInt64) -> (segment: String, offset: Int, footprint: Int)? {
+        state.withLock { state in
+            guard sequence >= 1, sequence <= state.lastSequence else { return nil }
+            let packed = state.index[Int(sequence - 1)]
+            let segment = state.segments[Int(packed >> 40)]
+            let offset = Int(packed & 0xFF_FFFF_FFFF)
+            let header = RecordFormat.readHeader(segment.map.base! + offset)
+            return (segment.name, offset, header.footprint)
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,7 +6,7 @@ import Glibc
 /// The one-writer-at-a-time rule: an exclusive `flock` on `LOCK` in the journal directory, holding a
 /// line that names the holder so the next process can say who it is.
 final class WriterLock: Sendable {
-    private let fd: Int32
+    private let fd: Mutex<Int32?>
 
     init(directory: String) throws {
         let path = directory + "/LOCK"
@@ -25,13 +26,18 @@ final class WriterLock: Sendable {
         let line = "pid \(getpid()) on \(hostName) since \(FileSystem.nowMicroseconds() / 1_000_000) (unix time)\n"
         _ = ftruncate(fd, 0)
         try Array(line.utf8).withUnsafeBytes { try FileSystem.writeAll(fd, $0, at: 0, path: path) }
-        self.fd = fd
+        self.fd = Mutex(fd)
     }
 
-    deinit {
-        // Closing the descriptor releases the flock.
-        close(fd)
+    /// Closing the descriptor releases the flock.
+    func release() {
+        fd.withLock { fd in
+            if let open = fd { close(open) }
+            fd = nil
+        }
     }
+
+    deinit { release() }
 }
 
 extension String {
