@@ -11,5 +11,7 @@ let package = Package(
     ],
     targets: [
         // One executable per parser; each folder's main.swift defines LLVMFuzzerTestOneInput.
+        .executableTarget(name: "FuzzJournalRecord", dependencies: [.product(name: "Journal", package: "Roost")], path: "FuzzJournalRecord"),
+        .executableTarget(name: "FuzzEventDecode", dependencies: [.product(name: "Journal", package: "Roost")], path: "FuzzEventDecode"),
     ]
 )
