@@ -35,8 +35,14 @@ public enum Corpus {
 
     public static var isGenerated: Bool { messages("spam-ham").isEmpty && messages("mime").isEmpty }
 
-    /// All messages end to end: the stream fixed-size payloads are cut from.
-    public static let stream: [UInt8] = allMessages.flatMap { $0 }
+    /// All messages end to end, in a fixed shuffled order (so that any stretch of it mixes both
+    /// folders rather than starting with mime/'s very compressible stress cases): the stream
+    /// fixed-size payloads are cut from.
+    public static let stream: [UInt8] = {
+        let all = allMessages
+        let order = all.indices.sorted { ($0 &* 2_654_435_761) % 4_294_967_291 < ($1 &* 2_654_435_761) % 4_294_967_291 }
+        return order.flatMap { all[$0] }
+    }()
 
     /// `count` payloads of exactly `size` bytes, consecutive windows of the message stream (cycling),
     /// so they compress like mail does, not like zeros or random bytes.

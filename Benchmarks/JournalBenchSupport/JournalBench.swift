@@ -60,8 +60,10 @@ public final class SyncedFile: @unchecked Sendable {
     public init(blockSize: Int, size: Int = 64 << 20) throws {
         directory = try TempDirectory.make("fsync")
         self.size = size
-        fd = open(directory + "/ceiling.dat", O_RDWR | O_CREAT | O_TRUNC, 0o644)
+        block = Corpus.payloads(size: blockSize, count: 1)[0]
+        let fd = open(directory + "/ceiling.dat", O_RDWR | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw posixFailure("open") }
+        self.fd = fd
         let zeros = [UInt8](repeating: 0, count: 1 << 20)
         var at = 0
         while at < size {
@@ -69,8 +71,7 @@ public final class SyncedFile: @unchecked Sendable {
             guard n > 0 else { throw posixFailure("pwrite") }
             at += n
         }
-        guard fdatasync(fd) == 0, fsync(open(directory, O_RDONLY)) >= 0 || true else { throw posixFailure("fdatasync") }
-        block = Corpus.payloads(size: blockSize, count: 1)[0]
+        guard fdatasync(fd) == 0 else { throw posixFailure("fdatasync") }
     }
 
     /// `count` times: pwrite one block at the next offset (wrapping), fdatasync. Returns the seconds taken.
@@ -122,6 +123,7 @@ public final class AppendFixture: @unchecked Sendable {
     public private(set) var journal: Journal?
     public private(set) var directory = ""
     private var payloads: [[UInt8]] = []
+    private var cursor = 0
 
     public init(recordSize: Int, appenders: Int, appendsPerAppender: Int) {
         self.recordSize = recordSize
@@ -135,9 +137,10 @@ public final class AppendFixture: @unchecked Sendable {
     public func open() throws {
         directory = try TempDirectory.make("append-\(recordSize)-x\(appenders)")
         journal = try Journal(directory: directory, options: JournalOptions())
-        // Enough distinct payloads that consecutive records differ, bounded to 32 MiB of memory.
-        let count = max(16, min(appenders * appendsPerAppender, (32 << 20) / recordSize))
-        payloads = Corpus.payloads(size: recordSize, count: count)
+        // 32 MiB of payloads, the whole message stream once, for every case of this record size;
+        // rounds go on through it where the last one stopped.
+        payloads = Corpus.payloads(size: recordSize, count: (32 << 20) / recordSize)
+        cursor = 0
     }
 
     /// `appenders` tasks, each appending `appendsPerAppender` single-record batches back to back
@@ -147,13 +150,15 @@ public final class AppendFixture: @unchecked Sendable {
         let first = journal.lastSequence + 1
         let payloads = self.payloads
         let perAppender = appendsPerAppender
+        let base = cursor
+        cursor = (cursor + appenders * perAppender) % payloads.count
         let clock = ContinuousClock()
         let start = clock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for a in 0..<appenders {
                 group.addTask {
                     for i in 0..<perAppender {
-                        let payload = payloads[(a * perAppender + i) % payloads.count]
+                        let payload = payloads[(base + a * perAppender + i) % payloads.count]
                         _ = try await journal.append(RecordInput(type: AppendFixture.recordType, payload: payload))
                     }
                 }
