@@ -67,3 +67,44 @@ extension Journal {
         return report
     }
 }
+
+/// What walking one segment's bytes found; for `roost journal verify`-style tools and the fuzzer.
+public struct SegmentInspection: Sendable, Hashable {
+    public var hasHeader: Bool
+    public var records: Int
+    public var events: Int
+    /// Where the data ends (end marker or first defect).
+    public var end: Int
+    public var defect: RecordDefect?
+    public var defectOffset: Int?
+    public var isTornTail: Bool
+
+    /// Walks `bytes` as a segment whose first record should carry `firstSequence`, checking
+    /// framing and CRCs, decompressing every payload and decoding known event types.
+    public static func inspect(_ bytes: UnsafeRawBufferPointer, firstSequence: UInt64 = 1) -> SegmentInspection {
+        var result = SegmentInspection(hasHeader: SegmentFile.hasValidHeader(bytes), records: 0, events: 0,
+                                       end: 0, defect: nil, defectOffset: nil, isTornTail: false)
+        guard result.hasHeader else { return result }
+        let scan = SegmentScan.walk(bytes, firstSequence: firstSequence)
+        result.records = scan.records.count
+        result.end = scan.end
+        result.defect = scan.defect?.defect
+        result.defectOffset = scan.defect?.offset
+        result.isTornTail = scan.defect != nil && !scan.validRecordBeyondDefect
+        var scratch = DecompressionBuffer()
+        defer { scratch.release() }
+        for (_, offset) in scan.records {
+            let base = bytes.baseAddress! + offset
+            let header = RecordFormat.readHeader(base)
+            let stored = UnsafeRawBufferPointer(start: base + RecordFormat.headerSize, count: Int(header.storedLength))
+            var payload = stored
+            if header.flags.contains(.compressed) {
+                let out = scratch.buffer(count: Int(header.uncompressedLength))
+                guard LZ4.decompress(stored, into: out) else { continue }
+                payload = UnsafeRawBufferPointer(out)
+            }
+            if (try? Event.decode(type: header.type, payload: payload)) != nil { result.events += 1 }
+        }
+        return result
+    }
+}
