@@ -149,7 +149,14 @@ public final class Journal: Sendable {
         guard let writer else { throw JournalError.notWritable }
         if records.isEmpty { return [] }
         // Compress in the caller's task so concurrent appenders compress in parallel.
-        let prepared = try records.map { try PreparedRecord($0) }
+        writer.beginPreparing()
+        let prepared: [PreparedRecord]
+        do {
+            prepared = try records.map { try PreparedRecord($0) }
+        } catch {
+            writer.cancelPreparing()
+            throw error
+        }
         return try await withCheckedThrowingContinuation { continuation in
             writer.enqueue(prepared, continuation)
         }

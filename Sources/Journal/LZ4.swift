@@ -19,7 +19,12 @@ enum LZ4 {
             count = max(0, Int(n))
         }
         guard written > 0, written < input.count else { return nil }
-        return out
+        // Queued records hold their payload until committed: don't keep the worst-case capacity.
+        guard out.count * 5 / 4 < bound else { return out }
+        return [UInt8](unsafeUninitializedCapacity: out.count) { buffer, count in
+            _ = buffer.initialize(from: out)
+            count = out.count
+        }
     }
 
     /// Decompresses into `output`, which must be exactly the recorded uncompressed size.

@@ -89,7 +89,8 @@ struct SegmentScan {
                 }
                 if collect { scan.records.append((header.sequence, offset)) }
                 expected += 1
-                offset += header.footprint
+                // A file cut inside the last record's padding still holds the whole record.
+                offset = min(offset + header.footprint, region.count)
                 continue
             case .failure(let defect):
                 scan.end = offset

@@ -26,6 +26,12 @@ final class ConditionLock: @unchecked Sendable {
     func wait() { pthread_cond_wait(condition, mutex) }
     func broadcast() { pthread_cond_broadcast(condition) }
 
+    /// Waits for a signal or until `deadline` (CLOCK_REALTIME microseconds); call with the lock held.
+    func wait(until deadline: Int64) {
+        var ts = timespec(tv_sec: Int(deadline / 1_000_000), tv_nsec: Int(deadline % 1_000_000) * 1000)
+        _ = pthread_cond_timedwait(condition, mutex, &ts)
+    }
+
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock()
         defer { unlock() }

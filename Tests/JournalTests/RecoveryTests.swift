@@ -155,3 +155,26 @@ import Testing
         #expect(report.uncompressedBytes > report.storedBytes)
     }
 }
+
+@Suite struct SegmentInspectionTests {
+    /// Found by the fuzzer: a file ending inside the last record's padding.
+    @Test func fileCutInsideThePaddingOfTheLastRecord() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(directory: dir.path, options: JournalOptions(segmentSize: 8192))
+        _ = try await journal.append(RecordInput(type: 9000, payload: Array("odd".utf8)))  // 35 bytes + 5 padding
+        let (segment, offset, footprint) = journal.location(of: 1)!
+        journal.close()
+        let bytes = try readBytes(dir.sub(segment), at: 0, count: offset + footprint - 3)
+        let inspection = bytes.withUnsafeBytes { SegmentInspection.inspect($0) }
+        #expect(inspection.records == 1)
+        #expect(inspection.end == bytes.count)
+        #expect(inspection.defect == nil)
+    }
+
+    @Test func garbageIsNotASegment() {
+        let garbage = [UInt8](repeating: 0x5A, count: 300)
+        let inspection = garbage.withUnsafeBytes { SegmentInspection.inspect($0) }
+        #expect(!inspection.hasHeader && inspection.records == 0)
+    }
+}
