@@ -12,9 +12,11 @@ let package = Package(
     products: [
         .executable(name: "roost", targets: ["roost"]),
         .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "Projections", targets: ["Projections"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // System liblz4 (apt: liblz4-dev); not vendored.
@@ -26,10 +28,22 @@ let package = Package(
             dependencies: ["CLZ4", "CCRC32C"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Projections",
+            dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by tests and test child processes; not a product.
+        .target(
+            name: "RoostTesting",
+            dependencies: ["Journal"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "roost",
             dependencies: [
                 "Journal",
+                "Projections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -39,6 +53,18 @@ let package = Package(
             name: "journal-crash-child",
             dependencies: ["Journal"],
             path: "Tests/Support/journal-crash-child",
+            swiftSettings: swiftSettings
+        ),
+        // A child process for the projection crash test: appends and applies until killed.
+        .executableTarget(
+            name: "projection-crash-child",
+            dependencies: ["Journal", "Projections", "RoostTesting"],
+            path: "Tests/Support/projection-crash-child",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ProjectionsTests",
+            dependencies: ["Projections", "Journal", "RoostTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -187,9 +187,13 @@ public final class Journal: Sendable {
 
     /// Calls `body` for each event from `sequence` on, without copying payloads: the view's payload
     /// is valid only during the call. The fastest way to replay.
-    public func forEach(from sequence: UInt64 = 1, _ body: (RecordView) throws -> Void) throws {
+    public func forEach(from sequence: UInt64 = 1, through last: UInt64 = .max, _ body: (RecordView) throws -> Void) throws {
+        guard sequence <= last else { return }
         var cursor = RecordCursor(journal: self, start: max(1, sequence))
-        while let view = try cursor.next() { try body(view) }
+        while let view = try cursor.next() {
+            try body(view)
+            if view.sequence >= last { return }
+        }
     }
 
     // MARK: - Internal, for the writer
