@@ -22,6 +22,18 @@ echo "$stats" | grep -q 'message-received *2 ' || fail "stats per type"
 echo "$stats" | grep -q 'compression ratio' || fail "stats ratio"
 "$bin" journal verify --data "$tmp/d" | grep -q '^ok: every record' || fail "verify healthy"
 
+# Rebuild of the projections: a database appears; a running writer (holding the lock) blocks it.
+"$bin" rebuild --data "$tmp/d" | grep -q 'rebuilt .*projections.sqlite from 16 events' || fail "rebuild"
+[ -s "$tmp/d/projections.sqlite" ] || fail "rebuild made no database"
+python3 - "$tmp/d/journal/LOCK" "$bin" "$tmp/d" <<'PY' || fail "rebuild while the journal is locked"
+import fcntl, subprocess, sys
+with open(sys.argv[1], "r+") as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    r = subprocess.run([sys.argv[2], "rebuild", "--data", sys.argv[3]], capture_output=True, text=True)
+    assert r.returncode != 0, r
+    assert "locked by another writer" in r.stderr, r.stderr
+PY
+
 # Damage in the middle: verify names segment and offset and exits 2; dump refuses.
 seg="$tmp/d/journal/00000000000000000001.seg"
 printf '\xff' | dd of="$seg" bs=1 seek=60 conv=notrunc status=none

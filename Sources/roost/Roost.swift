@@ -5,7 +5,7 @@ struct Roost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roost",
         abstract: "A mail server for one household: SMTP, IMAP, POP3, filtering, one journal.",
-        subcommands: [JournalCommand.self]
+        subcommands: [JournalCommand.self, RebuildCommand.self]
     )
 }
 
@@ -14,5 +14,8 @@ struct DataDirectoryOption: ParsableArguments {
     @Option(name: .long, help: "The data directory (journal, projections, keys).")
     var data: String = "/var/lib/roost"
 
-    var journalDirectory: String { data.hasSuffix("/") ? data + "journal" : data + "/journal" }
+    var journalDirectory: String { path("journal") }
+    var projectionsPath: String { path("projections.sqlite") }
+
+    private func path(_ name: String) -> String { data.hasSuffix("/") ? data + name : data + "/" + name }
 }
