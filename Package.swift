@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "roost", targets: ["roost"]),
         .library(name: "Journal", targets: ["Journal"]),
         .library(name: "Projections", targets: ["Projections"]),
+        .library(name: "Frontends", targets: ["Frontends"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +34,13 @@ let package = Package(
             dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // System libcrypt (apt: libcrypt-dev) for crypt(3) password hashes.
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        .target(
+            name: "Frontends",
+            dependencies: ["Journal", "Projections", "CCrypt"],
+            swiftSettings: swiftSettings
+        ),
         // Helpers shared by tests and test child processes; not a product.
         .target(
             name: "RoostTesting",
@@ -44,6 +52,7 @@ let package = Package(
             dependencies: [
                 "Journal",
                 "Projections",
+                "Frontends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -60,6 +69,11 @@ let package = Package(
             name: "projection-crash-child",
             dependencies: ["Journal", "Projections", "RoostTesting"],
             path: "Tests/Support/projection-crash-child",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FrontendsTests",
+            dependencies: ["Frontends"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
