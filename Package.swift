@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "roost", targets: ["roost"]),
         .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "MailMessage", targets: ["MailMessage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +25,11 @@ let package = Package(
         .target(
             name: "Journal",
             dependencies: ["CLZ4", "CCRC32C"],
+            swiftSettings: swiftSettings
+        ),
+        // RFC 5322 + MIME parsing over bytes. Pure: no I/O, no Foundation; iconv from Glibc.
+        .target(
+            name: "MailMessage",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -44,6 +50,11 @@ let package = Package(
         .testTarget(
             name: "JournalTests",
             dependencies: ["Journal"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailMessageTests",
+            dependencies: ["MailMessage"],
             swiftSettings: swiftSettings
         ),
     ],
