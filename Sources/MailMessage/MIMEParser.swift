@@ -118,6 +118,13 @@ struct MIMEParser {
         )
         interpretContentFields(&part)
         if header.stoppedAtBoundary {
+            // The line ending before the delimiter belongs to it (RFC 2046 §5.1.1).
+            let e = contentEnd(before: header.bodyStart, notBefore: start)
+            part.headerRange = start..<e
+            part.bodyRange = e..<e
+            if let k = part.fields.indices.last, part.fields[k].range.upperBound > e {
+                part.fields[k].range = part.fields[k].range.lowerBound..<e
+            }
             return (part, header.bodyStart)
         }
         let bodyStart = header.bodyStart
@@ -213,14 +220,7 @@ struct MIMEParser {
                     m.epilogue = pos..<contentEnd(before: j, notBefore: pos)
                     partsEnd = j
                     if case .match(let lv, _) = outcome, lv == own {
-                        m.closed = true
-                        let after = nextLine(j)
-                        boundaries.removeLast()
-                        let (epiEnd, n2) = scanToDelimiter(from: after)
-                        m.epilogue = after..<epiEnd
-                        part.body = .multipart(m)
-                        part.bodyRange = bodyStart..<epiEnd
-                        return n2
+                        return finishClosed(&part, &m, closeLine: j, bodyStart: bodyStart)
                     }
                     stop = j
                     break
@@ -240,32 +240,19 @@ struct MIMEParser {
                     continue
                 }
                 if level == own && close {
-                    m.closed = true
-                    let after = nextLine(childStop)
-                    boundaries.removeLast()
-                    // The epilogue runs to an enclosing delimiter or the end.
-                    let (epiEnd, n2) = scanToDelimiter(from: after)
-                    m.epilogue = after..<epiEnd
-                    part.body = .multipart(m)
-                    part.bodyRange = bodyStart..<epiEnd
-                    return n2
+                    return finishClosed(&part, &m, closeLine: childStop, bodyStart: bodyStart)
                 }
                 // An enclosing multipart's delimiter: ours never closed (RFC 2046 §5.1.2).
                 part.defects.append(.missingCloseDelimiter)
                 stop = childStop
-                partsEnd = contentEnd(before: childStop, notBefore: bodyStart)
+                // A part with an empty body may reach the delimiter line itself (its empty
+                // header line is the line ending before the delimiter); keep it inside.
+                partsEnd = max(contentEnd(before: childStop, notBefore: bodyStart), child.bodyRange.upperBound)
                 break
             }
         case .match(let level, _) where level == own:
             // A close delimiter before any part: an empty multipart.
-            m.closed = true
-            let after = nextLine(i)
-            boundaries.removeLast()
-            let (epiEnd, n2) = scanToDelimiter(from: after)
-            m.epilogue = after..<epiEnd
-            part.body = .multipart(m)
-            part.bodyRange = bodyStart..<epiEnd
-            return n2
+            return finishClosed(&part, &m, closeLine: i, bodyStart: bodyStart)
         case .match:
             // An enclosing delimiter before any of ours.
             part.defects.append(.noBoundaryFound)
@@ -277,6 +264,24 @@ struct MIMEParser {
         part.body = .multipart(m)
         part.bodyRange = bodyStart..<max(bodyStart, partsEnd)
         return stop
+    }
+
+    /// After the close delimiter at `closeLine`: the epilogue runs to an enclosing delimiter or
+    /// the end. With no epilogue, the line ending after the close delimiter is the one that
+    /// belongs to the enclosing delimiter (RFC 2046 §5.1.1), so the body stops before it.
+    private mutating func finishClosed(_ part: inout MessagePart, _ m: inout MessagePart.Multipart, closeLine: Int, bodyStart: Int) -> Int {
+        m.closed = true
+        let after = nextLine(closeLine)
+        boundaries.removeLast()
+        let (epiEnd, next) = scanToDelimiter(from: after)
+        var end = epiEnd
+        if epiEnd == after && next == after && next < p.count {
+            end = max(closeLine, contentEnd(before: next, notBefore: closeLine))
+        }
+        m.epilogue = min(after, end)..<end
+        part.body = .multipart(m)
+        part.bodyRange = bodyStart..<end
+        return next
     }
 
     /// Reads the MIME fields of a part (RFC 2045 §3, RFC 2183, RFC 3282, RFC 2557); the first
