@@ -29,7 +29,8 @@ struct MIMEParser {
         while level >= 0 {
             let b = boundaries[level]
             let bEnd = i + 2 + b.count
-            if bEnd <= end && matches(b, at: i + 2) {
+            // The last byte first: lines that share a prefix with a boundary fail fast.
+            if bEnd <= end && p[bEnd - 1] == b[b.count - 1] && matches(b, at: i + 2) {
                 var j = bEnd
                 if j + 1 < end && p[j] == ASCII.dash && p[j + 1] == ASCII.dash {
                     // RFC 2046 §5.1.1: close-delimiter; whatever follows on the line is ignored.
