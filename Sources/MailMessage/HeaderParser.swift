@@ -23,6 +23,8 @@ struct HeaderParser {
         isDelimiter: (Int) -> Bool
     ) -> Result {
         var r = Result(headerRange: start..<start, bodyStart: start)
+        // Typical mail has 10–40 fields: one allocation instead of six doublings.
+        r.fields.reserveCapacity(32)
         var i = start
         var sawLongLine = false
         var droppedFields = false
