@@ -29,6 +29,8 @@ public enum EncodedWords {
                     var text = [UInt8]()
                     while k < group.count && group[k].isBase64 {
                         text.append(contentsOf: input[group[k].text])
+                        // A line break between words: padding ends only its own word's data.
+                        text.append(ASCII.lf)
                         k += 1
                     }
                     raw.append(contentsOf: TransferDecoding.base64(text).bytes)
