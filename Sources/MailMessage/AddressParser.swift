@@ -56,6 +56,15 @@ public enum AddressParser {
                     let (name, local) = splitLocal(phrase)
                     let domain = parseDomain(t, &i)
                     let comment = trailingComment(t, &i)
+                    if i < t.count, case .special(60) = t[i] {
+                        // `jang@host <jang@host.it>`: an unquoted display name holding an '@'
+                        // (forbidden by RFC 5322 §3.2.5, common in the wild).
+                        i += 1
+                        var m = parseAngle(t, &i)
+                        let written = [name, local + (domain.map { "@" + $0 } ?? "")].compactMap { $0 }.joined(separator: " ")
+                        m.displayName = written
+                        return .mailbox(m)
+                    }
                     return .mailbox(Mailbox(displayName: name ?? comment, localPart: local, domain: domain))
                 }
                 break  // ',' ';' '>' or others end this address

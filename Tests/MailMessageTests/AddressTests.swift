@@ -45,6 +45,8 @@ struct AddressTests {
         // Breakage.
         ("Joe Blow joe@example.com", ["Joe Blow <joe@example.com>"]),
         ("Name <unterminated@example.com", ["Name <unterminated@example.com>"]),
+        // Unquoted '@' in the display name (mimekit issue358 in the corpus).
+        ("jang.abcdef@xyzlinu <jang.abcdef@xyzlinux12345678.it>", ["jang.abcdef@xyzlinu <jang.abcdef@xyzlinux12345678.it>"]),
         ("undisclosed-recipients", ["- <undisclosed-recipients>"]),
         ("<>", ["- <>"]),
     ]

@@ -298,15 +298,15 @@ enum MIMEFixtures {
                   text/html
                 """),
         MIMEFixture(
-            name: "header line without colon starts the body (Python email, Dovecot)",
+            name: "header line without colon and no fields after it starts the body (Python email; cpython msg_47)",
             message: """
                 Subject: broken
-                this line has no colon
                 Content-Type: text/html
+                this line has no colon
 
-                body
+                more body
                 """,
-            shape: "text/plain !colon"),
+            shape: "text/html !colon"),
         MIMEFixture(
             name: "no empty line: the whole message is header",
             message: "Subject: only a header\nFrom: a@b.c",
@@ -470,6 +470,23 @@ enum MIMEFixtures {
                   message/rfc822
                     multipart/mixed
                       text/plain
+                """),
+        MIMEFixture(
+            name: "header line without colon followed by more fields is a broken fold (MimeKit issue 358 in the corpus)",
+            message: """
+                Subject: broken
+                DKIM-Signature: v=1; b=abcdefgh
+                ijklmnop-wrapped-without-whitespace
+                Content-Type: multipart/mixed; boundary=b
+
+                --b
+
+                x
+                --b--
+                """,
+            shape: """
+                multipart/mixed !colon
+                  text/plain
                 """),
     ]
 }
