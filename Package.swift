@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Journal", targets: ["Journal"]),
         .library(name: "Projections", targets: ["Projections"]),
         .library(name: "Frontends", targets: ["Frontends"]),
+        .library(name: "MailMessage", targets: ["MailMessage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,6 +46,11 @@ let package = Package(
         .target(
             name: "RoostTesting",
             dependencies: ["Journal"],
+            swiftSettings: swiftSettings
+        ),
+        // RFC 5322 + MIME parsing over bytes. Pure: no I/O, no Foundation; iconv from Glibc.
+        .target(
+            name: "MailMessage",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -84,6 +90,11 @@ let package = Package(
         .testTarget(
             name: "JournalTests",
             dependencies: ["Journal"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailMessageTests",
+            dependencies: ["MailMessage"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -41,5 +41,14 @@ let package = Package(
         // The system liblz4, to measure the compression ceiling next to the journal's append throughput.
         .systemLibrary(name: "JournalBenchCLZ4", path: "JournalBenchCLZ4"),
         // MARK: end Journal
+        .executableTarget(
+            name: "MessageParseBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MailMessage", package: "Roost"),
+            ],
+            path: "MessageParseBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -13,5 +13,10 @@ let package = Package(
         // One executable per parser; each folder's main.swift defines LLVMFuzzerTestOneInput.
         .executableTarget(name: "FuzzJournalRecord", dependencies: [.product(name: "Journal", package: "Roost")], path: "FuzzJournalRecord"),
         .executableTarget(name: "FuzzEventDecode", dependencies: [.product(name: "Journal", package: "Roost")], path: "FuzzEventDecode"),
+        .executableTarget(
+            name: "FuzzMessageParse",
+            dependencies: [.product(name: "MailMessage", package: "Roost")],
+            path: "FuzzMessageParse"
+        ),
     ]
 )

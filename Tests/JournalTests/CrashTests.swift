@@ -33,12 +33,12 @@ func helperExecutable(_ name: String) throws -> URL {
             process.standardOutput = output
             try process.run()
             // Drain the pipe while the child runs so it never blocks on a full pipe.
-            let reader = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
+            async let collected = readToEnd(output.fileHandleForReading)
             try await Task.sleep(for: .milliseconds(Int.random(in: 30...300, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            await waitForExit(process)
             #expect(process.terminationReason == .uncaughtSignal)
-            let text = String(decoding: await reader.value, as: UTF8.self)
+            let text = String(decoding: await collected, as: UTF8.self)
 
             let highestBefore = acknowledged.keys.max() ?? 0
             for line in text.split(separator: "\n") {
@@ -72,5 +72,23 @@ func helperExecutable(_ name: String) throws -> URL {
         let report = try Journal.verify(directory: dir.path)
         #expect(report.problems.isEmpty, "\(report.problems)")
         print("crash test: \(rounds) kills, \(acknowledged.count) acknowledged records, \(recoveries) torn tails recovered, \(try segmentFiles(dir.path).count) segments")
+    }
+}
+
+/// Reads a pipe to its end on a Dispatch thread: blocking a cooperative-pool thread (there are
+/// only as many as cores) would stall every other test running in parallel.
+func readToEnd(_ handle: FileHandle) async -> Data {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: handle.readDataToEndOfFile()) }
+    }
+}
+
+/// `waitUntilExit` off the cooperative pool, for the same reason.
+func waitForExit(_ process: Process) async {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            process.waitUntilExit()
+            continuation.resume()
+        }
     }
 }

@@ -70,11 +70,11 @@ struct RandomEventSourceForTests {
             let output = Pipe()
             process.standardOutput = output
             try process.run()
-            let reader = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
+            async let collected = readToEnd(output.fileHandleForReading)
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...400, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let lines = String(decoding: await reader.value, as: UTF8.self).split(separator: "\n")
+            await waitForExit(process)
+            let lines = String(decoding: await collected, as: UTF8.self).split(separator: "\n")
             #expect(!lines.contains { $0.hasPrefix("failed") }, "\(lines.filter { $0.hasPrefix("failed") })")
             if let caughtUp = lines.first(where: { $0.hasPrefix("caught-up ") }) {
                 #expect(UInt64(caughtUp.split(separator: " ")[1])! >= lastApplied, "restart caught up past everything acknowledged")

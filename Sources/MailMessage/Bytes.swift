@@ -1,0 +1,98 @@
+internal import Glibc
+
+/// Small byte helpers shared by the parsers. Everything structural works on bytes, never on
+/// String, so a parse costs a few passes over memory and no per-line allocation.
+enum ASCII {
+    static let cr: UInt8 = 13
+    static let lf: UInt8 = 10
+    static let space: UInt8 = 32
+    static let tab: UInt8 = 9
+    static let colon: UInt8 = 58
+    static let dash: UInt8 = 45
+    static let quote: UInt8 = 34
+    static let backslash: UInt8 = 92
+    static let semicolon: UInt8 = 59
+    static let equals: UInt8 = 61
+
+    @inline(__always)
+    static func isWSP(_ b: UInt8) -> Bool { b == space || b == tab }
+
+    /// WSP or a line-ending byte: inside a folded field value CRLF+WSP is whitespace (RFC 5322 §2.2.3).
+    @inline(__always)
+    static func isFWS(_ b: UInt8) -> Bool { b == space || b == tab || b == cr || b == lf }
+
+    @inline(__always)
+    static func lower(_ b: UInt8) -> UInt8 { (b >= 65 && b <= 90) ? b | 0x20 : b }
+
+    @inline(__always)
+    static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+
+    @inline(__always)
+    static func isAlpha(_ b: UInt8) -> Bool { (b | 0x20) >= 97 && (b | 0x20) <= 122 }
+}
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// Index of the next LF at or after `from`, or `end` if none.
+    @inline(__always)
+    func indexOfLF(from: Int, end: Int) -> Int {
+        guard from < end, let base = baseAddress else { return end }
+        guard let hit = memchr(base + from, Int32(ASCII.lf), end - from) else { return end }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Number of lines in `range` as IMAP counts them (RFC 3501 §7.4.2 body-fld-lines):
+    /// line terminators, plus one for a last line without a terminator.
+    func lineCount(_ range: Range<Int>) -> Int {
+        guard !range.isEmpty else { return 0 }
+        // A plain counting loop: the optimiser vectorises it, unlike one memchr call per line.
+        var n = 0
+        for i in range { n &+= self[i] == ASCII.lf ? 1 : 0 }
+        let end = range.upperBound
+        if self[end - 1] != ASCII.lf { n += 1 }
+        return n
+    }
+
+    /// ASCII case-insensitive comparison of `self[range]` with a lowercase literal.
+    @inline(__always)
+    func equalsLowercase(_ range: Range<Int>, _ lowercase: StaticString) -> Bool {
+        guard range.count == lowercase.utf8CodeUnitCount else { return false }
+        let lit = lowercase.utf8Start
+        var j = 0
+        for i in range {
+            if ASCII.lower(self[i]) != lit[j] { return false }
+            j += 1
+        }
+        return true
+    }
+}
+
+extension String {
+    /// A String from bytes known or assumed to be ASCII, lowercased on the way.
+    static func asciiLowercased<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        String(decoding: bytes.lazy.map(ASCII.lower), as: UTF8.self)
+    }
+}
+
+/// Trims WSP and line-ending bytes from both ends of `range` in `p`.
+@inline(__always)
+func trimFWS(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+    var lo = range.lowerBound
+    var hi = range.upperBound
+    while lo < hi && ASCII.isFWS(p[lo]) { lo += 1 }
+    while hi > lo && ASCII.isFWS(p[hi - 1]) { hi -= 1 }
+    return lo..<hi
+}
+
+/// The bytes of a folded field value with the folding removed (RFC 5322 §2.2.3: "unfolding is
+/// accomplished by simply removing any CRLF that is immediately followed by WSP"), trimmed.
+func unfold(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [UInt8] {
+    let r = trimFWS(p, range)
+    var out = [UInt8]()
+    out.reserveCapacity(r.count)
+    for i in r {
+        let b = p[i]
+        if b == ASCII.cr || b == ASCII.lf { continue }
+        out.append(b)
+    }
+    return out
+}
