@@ -41,6 +41,19 @@ let package = Package(
         // The system liblz4, to measure the compression ceiling next to the journal's append throughput.
         .systemLibrary(name: "JournalBenchCLZ4", path: "JournalBenchCLZ4"),
         // MARK: end Journal
+        // MARK: Projections (issue 6): rebuild throughput and peak RSS, apply latency with concurrent writers.
+        // Run: swift run -c release ProjectionLoad all [messages, default 200000] [seconds per latency case, default 10]
+        // (subcommands: generate DIR N, rebuild DIR, apply WRITERS SECONDS; see Tools/ProjectionLoad/main.swift)
+        .executableTarget(
+            name: "ProjectionLoad",
+            dependencies: [
+                "JournalBenchSupport",
+                .product(name: "Journal", package: "Roost"),
+                .product(name: "Projections", package: "Roost"),
+            ],
+            path: "Tools/ProjectionLoad"
+        ),
+        // MARK: end Projections
         .executableTarget(
             name: "MessageParseBenchmarks",
             dependencies: [

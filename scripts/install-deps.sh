@@ -6,7 +6,9 @@ set -euo pipefail
 APT_PACKAGES=(
   liblz4-dev libsqlite3-dev libssl-dev libcrypt-dev zlib1g-dev   # system libraries Roost links
   lld                                                           # linker for `make fuzz`
+  whois                                                         # mkpasswd, for the password tests
 )
+PIP_PACKAGES=(passlib)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -24,6 +26,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 fi
+
+for p in "${PIP_PACKAGES[@]}"; do
+  python3 -c "import $p" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check "$p" </dev/null
+done
 
 if ! command -v swift >/dev/null 2>&1; then
   if [ -x /opt/swift/usr/bin/swift ]; then

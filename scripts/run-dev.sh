@@ -1,9 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: the most useful thing Roost can do so far, against the development data directory.
+# `make run`: the development profile (DESIGN.md): loopback ports, .roost-dev/, demo account.
 set -euo pipefail
 data="${1:-.roost-dev}"
 bin="$(swift build --show-bin-path)/roost"
-"$bin" journal demo --data "$data"
-"$bin" journal stats --data "$data"
-"$bin" journal verify --data "$data"
-"$bin" rebuild --data "$data"
+exec "$bin" serve --dev --data "$data"

@@ -15,9 +15,15 @@ public final class ProjectionStore: Sendable {
 
     /// Opens (creating if needed) the database at `path`. A database made by another schema
     /// version is thrown away and created empty: the projector then rebuilds it from the journal.
-    public init(path: String) throws {
+    public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         var configuration = Configuration()
+        if readOnly {
+            // For commands that look while a server runs: no schema changes, no writes.
+            configuration.readonly = true
+            pool = try DatabasePool(path: path, configuration: configuration)
+            return
+        }
         configuration.journalMode = .wal
         // WAL with synchronous=NORMAL: a crash may lose the last transactions, never corrupt; the
         // projector replays whatever is missing from the journal.
@@ -108,6 +114,19 @@ public final class ProjectionStore: Sendable {
                 }
             }
             return Destination(users: [], forwardTo: [])
+        }
+    }
+
+    /// Aliases with their targets (user addresses and forward addresses), by address.
+    public func aliases() throws -> [(address: String, targets: [String])] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT address FROM alias ORDER BY address").map { address in
+                let targets = try String.fetchAll(db, sql: """
+                    SELECT COALESCE(u.address, t.forwardTo, '(deleted user)') FROM aliasTarget t
+                    LEFT JOIN user u ON u.id = t.userId WHERE t.address = ? ORDER BY t.position
+                    """, arguments: [address])
+                return (address, targets)
+            }
         }
     }
 

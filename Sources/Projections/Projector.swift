@@ -7,8 +7,8 @@ import GRDB
 /// Writers append to the journal, then `await projector.apply(through: seq)` before replying:
 /// that is DESIGN.md invariant 2 (acknowledged means durable *and* visible).
 public actor Projector {
-    public let journal: Journal
-    public let store: ProjectionStore
+    public nonisolated let journal: Journal
+    public nonisolated let store: ProjectionStore
     public private(set) var appliedSequence: UInt64
     /// Events applied per transaction: big enough to amortise the commit, small enough that
     /// waiting writers are not held up long.

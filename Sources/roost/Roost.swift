@@ -5,7 +5,8 @@ struct Roost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roost",
         abstract: "A mail server for one household: SMTP, IMAP, POP3, filtering, one journal.",
-        subcommands: [JournalCommand.self, RebuildCommand.self]
+        subcommands: [ServeCommand.self, InitCommand.self, UserCommand.self, AliasCommand.self, DomainCommand.self,
+                      JournalCommand.self, RebuildCommand.self]
     )
 }
 

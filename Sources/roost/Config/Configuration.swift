@@ -1,0 +1,106 @@
+/// Everything `roost serve` is told by its one config file (docs/configuration.md lists every key).
+/// Nested Sendable values with defaults; reading them from TOML is in ConfigurationFile.swift.
+struct Configuration: Sendable, Equatable {
+    var hostname: String
+    var dataDirectory: String
+    /// Domains Roost receives mail for; each is added (as an event) at start if it is new.
+    var domains: [String]
+    var listeners: [Listener]
+    var tls: TLSFiles
+    var limits: Limits
+    var logging: Logging
+    var metrics: Metrics
+    /// True only for `roost serve --dev`: loopback only, plaintext AUTH allowed.
+    var isDevelopment = false
+
+    enum TLSMode: String, Sendable, CaseIterable { case none, starttls, implicit }
+
+    enum ListenerProtocol: String, Sendable, CaseIterable {
+        case smtp, submission, submissions, imap, imaps, pop3, pop3s, managesieve
+
+        /// The conventional port (RFC 5321, 6409, 8314, 9051, 1939, 5804).
+        var standardPort: Int {
+            switch self {
+            case .smtp: 25
+            case .submission: 587
+            case .submissions: 465
+            case .imap: 143
+            case .imaps: 993
+            case .pop3: 110
+            case .pop3s: 995
+            case .managesieve: 4190
+            }
+        }
+
+        var standardTLS: TLSMode {
+            switch self {
+            case .submissions, .imaps, .pop3s: .implicit
+            default: .starttls
+            }
+        }
+    }
+
+    struct Listener: Sendable, Equatable {
+        var proto: ListenerProtocol
+        var address: String
+        var port: Int
+        var tls: TLSMode
+    }
+
+    struct TLSFiles: Sendable, Equatable {
+        var certificate: String
+        var key: String
+    }
+
+    struct Limits: Sendable, Equatable {
+        var messageSize = 50 * 1024 * 1024
+        var connectionsTotal = 500
+        var connectionsPerIP = 20
+        var idleTimeoutSeconds = 600
+        var authFailuresPerIP = 10
+        var authRefusalSeconds = 900
+    }
+
+    struct Logging: Sendable, Equatable {
+        enum Format: String, Sendable, CaseIterable { case console, json }
+        var level = "info"
+        var format = Format.console
+    }
+
+    struct Metrics: Sendable, Equatable {
+        var enabled = true
+        var address = "127.0.0.1"
+        var port = 9464
+    }
+
+    static let defaultPath = "/etc/roost/roost.toml"
+
+    /// The defaults a config file starts from.
+    static func defaults(hostname: String) -> Configuration {
+        Configuration(
+            hostname: hostname, dataDirectory: "/var/lib/roost", domains: [],
+            listeners: ListenerProtocol.allCases.map {
+                Listener(proto: $0, address: "0.0.0.0", port: $0.standardPort, tls: $0.standardTLS)
+            },
+            tls: TLSFiles(certificate: "/etc/roost/tls/cert.pem", key: "/etc/roost/tls/key.pem"),
+            limits: Limits(), logging: Logging(), metrics: Metrics())
+    }
+
+    /// The development profile (DESIGN.md's table): works on a fresh machine, never needs root.
+    static func development(directory: String = ".roost-dev") -> Configuration {
+        let ports: [ListenerProtocol: Int] = [
+            .smtp: 2525, .submission: 2587, .submissions: 2465, .imap: 1143, .imaps: 1993,
+            .pop3: 1110, .pop3s: 1995, .managesieve: 4190,
+        ]
+        var config = defaults(hostname: "localhost")
+        config.dataDirectory = directory
+        config.domains = ["roost.test"]
+        config.listeners = ListenerProtocol.allCases.map {
+            Listener(proto: $0, address: "127.0.0.1", port: ports[$0]!, tls: $0.standardTLS)
+        }
+        config.tls = TLSFiles(certificate: directory + "/tls/cert.pem", key: directory + "/tls/key.pem")
+        config.metrics = Metrics(enabled: true, address: "127.0.0.1", port: 9464)
+        config.isDevelopment = true
+        return config
+    }
+}

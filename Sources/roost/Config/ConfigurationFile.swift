@@ -1,0 +1,264 @@
+import Foundation
+import TOMLKit
+
+/// A mistake in the config file: which file, key and line, what is wrong, and what to do.
+struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    var file: String
+    var line: Int?
+    var key: String
+    var message: String
+    var hint: String?
+
+    var description: String {
+        var s = file + (line.map { ":\($0)" } ?? "") + ": " + (key.isEmpty ? "" : "\(key): ") + message
+        if let hint { s += "\n  hint: \(hint)" }
+        return s
+    }
+}
+
+/// Reads `roost.toml`. Every key is checked; an unknown key or a bad value is an error naming the
+/// file, the key and its line, and Roost refuses to start rather than guess.
+enum ConfigurationFile {
+    static func load(path: String, hostname: String = ProcessInfo.processInfo.hostName) throws -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(file: path, line: nil, key: "", message: "cannot read the file",
+                                     hint: "create one with `roost init`, or pass --config FILE")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(file: path, line: nil, key: "", message: "the file is not UTF-8", hint: nil)
+        }
+        return try parse(text, file: path, hostname: hostname)
+    }
+
+    static func parse(_ text: String, file: String, hostname: String) throws -> Configuration {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(file: file, line: error.source.begin.line, key: "",
+                                     message: "not valid TOML: \(error.description)", hint: "see https://toml.io for the syntax")
+        }
+        var reader = Reader(file: file, locator: SourceLocator(text))
+        var config = Configuration.defaults(hostname: hostname)
+        let base = Configuration.defaults(hostname: hostname)
+
+        try reader.allow(table, path: [], keys: ["hostname", "data_directory", "domains", "tls", "listeners", "limits", "logging", "metrics"])
+        if let v = try reader.string(table, "hostname", path: []) { config.hostname = try reader.hostname(v, key: "hostname", path: []) }
+        if let v = try reader.string(table, "data_directory", path: []) { config.dataDirectory = v }
+        if let v = try reader.strings(table, "domains", path: []) {
+            config.domains = try v.map { try reader.hostname($0.lowercased(), key: "domains", path: []) }
+        }
+
+        if let tls = try reader.table(table, "tls", path: []) {
+            try reader.allow(tls, path: ["tls"], keys: ["certificate", "key"])
+            if let v = try reader.string(tls, "certificate", path: ["tls"]) { config.tls.certificate = v }
+            if let v = try reader.string(tls, "key", path: ["tls"]) { config.tls.key = v }
+        }
+
+        if let value = table["listeners"] {
+            guard let array = value.array else {
+                throw reader.error(["listeners"], "must be an array of tables: [[listeners]]", hint: "write each listener as a [[listeners]] section")
+            }
+            config.listeners = []
+            for (index, element) in array.enumerated() {
+                let path = ["listeners"]
+                guard let listener = element.table else {
+                    throw reader.error(path, "each entry must be a table", index: index, hint: nil)
+                }
+                try reader.allow(listener, path: path, keys: ["protocol", "address", "port", "tls"], index: index)
+                guard let protoName = try reader.string(listener, "protocol", path: path, index: index) else {
+                    throw reader.error(path, "a listener needs `protocol`", index: index,
+                                       hint: "one of " + Configuration.ListenerProtocol.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                guard let proto = Configuration.ListenerProtocol(rawValue: protoName) else {
+                    throw reader.error(path + ["protocol"], "unknown protocol \"\(protoName)\"", index: index,
+                                       hint: "one of " + Configuration.ListenerProtocol.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                var entry = Configuration.Listener(proto: proto, address: "0.0.0.0", port: proto.standardPort, tls: proto.standardTLS)
+                if let v = try reader.string(listener, "address", path: path, index: index) {
+                    entry.address = try reader.ipAddress(v, key: "address", path: path, index: index)
+                }
+                if let v = try reader.int(listener, "port", path: path, index: index, in: 1...65535) { entry.port = v }
+                if let v = try reader.choice(listener, "tls", path: path, index: index, Configuration.TLSMode.self) { entry.tls = v }
+                if let clash = config.listeners.first(where: { $0.port == entry.port && ($0.address == entry.address || $0.address == "0.0.0.0" || entry.address == "0.0.0.0") }) {
+                    throw reader.error(path + ["port"], "port \(entry.port) is already used by the \(clash.proto.rawValue) listener", index: index, hint: nil)
+                }
+                config.listeners.append(entry)
+            }
+        }
+
+        if let limits = try reader.table(table, "limits", path: []) {
+            let p = ["limits"]
+            try reader.allow(limits, path: p, keys: ["message_size", "connections_total", "connections_per_ip", "idle_timeout", "auth_failures_per_ip", "auth_refusal"])
+            if let v = try reader.int(limits, "message_size", path: p, in: 1024...(2 << 30)) { config.limits.messageSize = v }
+            if let v = try reader.int(limits, "connections_total", path: p, in: 1...1_000_000) { config.limits.connectionsTotal = v }
+            if let v = try reader.int(limits, "connections_per_ip", path: p, in: 1...1_000_000) { config.limits.connectionsPerIP = v }
+            // RFC 1939 §3 and RFC 9051 §5.4 ask for at least 10 and 30 minutes; 5 s is for tests.
+            if let v = try reader.int(limits, "idle_timeout", path: p, in: 5...86_400) { config.limits.idleTimeoutSeconds = v }
+            if let v = try reader.int(limits, "auth_failures_per_ip", path: p, in: 1...10_000) { config.limits.authFailuresPerIP = v }
+            if let v = try reader.int(limits, "auth_refusal", path: p, in: 1...604_800) { config.limits.authRefusalSeconds = v }
+        }
+
+        if let logging = try reader.table(table, "logging", path: []) {
+            let p = ["logging"]
+            try reader.allow(logging, path: p, keys: ["level", "format"])
+            if let v = try reader.string(logging, "level", path: p) {
+                let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+                guard levels.contains(v) else { throw reader.error(p + ["level"], "unknown level \"\(v)\"", hint: "one of " + levels.joined(separator: ", ")) }
+                config.logging.level = v
+            }
+            if let v = try reader.choice(logging, "format", path: p, Configuration.Logging.Format.self) { config.logging.format = v }
+        }
+
+        if let metrics = try reader.table(table, "metrics", path: []) {
+            let p = ["metrics"]
+            try reader.allow(metrics, path: p, keys: ["enabled", "address", "port"])
+            if let v = try reader.bool(metrics, "enabled", path: p) { config.metrics.enabled = v }
+            if let v = try reader.string(metrics, "address", path: p) { config.metrics.address = try reader.ipAddress(v, key: "address", path: p) }
+            if let v = try reader.int(metrics, "port", path: p, in: 1...65535) { config.metrics.port = v }
+        }
+        _ = base
+        return config
+    }
+}
+
+/// Finds the line of a key in the TOML text (TOMLKit reports lines only for syntax errors).
+struct SourceLocator {
+    private let lines: [Substring]
+    init(_ text: String) { lines = text.split(separator: "\n", omittingEmptySubsequences: false) }
+
+    /// The 1-based line of `key` in table `table` (the `index`-th `[[table]]` for arrays), or the
+    /// table's header line when the key is not written, or nil.
+    func line(table: [String], key: String?, index: Int? = nil) -> Int? {
+        var current: [String] = []
+        var arrayCount: [String: Int] = [:]
+        var headerLine: Int?
+        var inTarget = table.isEmpty
+        for (number, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[[") {
+                let name = String(line.dropFirst(2).prefix { $0 != "]" }).trimmingCharacters(in: .whitespaces)
+                current = name.split(separator: ".").map(String.init)
+                let n = arrayCount[name, default: -1] + 1
+                arrayCount[name] = n
+                inTarget = current == table && (index == nil || index == n)
+                if inTarget { headerLine = number + 1 }
+                continue
+            }
+            if line.hasPrefix("[") {
+                let name = String(line.dropFirst().prefix { $0 != "]" }).trimmingCharacters(in: .whitespaces)
+                current = name.split(separator: ".").map(String.init)
+                inTarget = current == table
+                if inTarget { headerLine = number + 1 }
+                continue
+            }
+            guard inTarget, let key else { continue }
+            let name = line.prefix { $0 != "=" }.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            if line.contains("="), name == key { return number + 1 }
+        }
+        return headerLine
+    }
+}
+
+/// Typed access to TOML values that turns every mismatch into a ConfigurationError.
+struct Reader {
+    let file: String
+    let locator: SourceLocator
+
+    func error(_ path: [String], _ message: String, index: Int? = nil, hint: String?) -> ConfigurationError {
+        let table = Array(path.dropLast())
+        let key = path.last
+        let shown = path.joined(separator: ".") + (index.map { " (entry \($0 + 1))" } ?? "")
+        // A whole-table problem points at its header.
+        let line = locator.line(table: key.map { _ in table } ?? path, key: key, index: index)
+            ?? locator.line(table: path, key: nil, index: index)
+        return ConfigurationError(file: file, line: line, key: shown, message: message, hint: hint)
+    }
+
+    func allow(_ table: TOMLTable, path: [String], keys: Set<String>, index: Int? = nil) throws {
+        for key in table.keys.sorted() where !keys.contains(key) {
+            let close = keys.min { distance($0, key) < distance($1, key) }
+            throw error(path + [key], "unknown key", index: index,
+                        hint: close.map { distance($0, key) <= 3 ? "did you mean `\($0)`?" : nil } ?? nil
+                            ?? "known keys here: " + keys.sorted().joined(separator: ", "))
+        }
+    }
+
+    func string(_ t: TOMLTable, _ key: String, path: [String], index: Int? = nil) throws -> String? {
+        guard let value = t[key] else { return nil }
+        guard let s = value.string else { throw error(path + [key], "must be a string (in quotes), found \(value.type)", index: index, hint: nil) }
+        return s
+    }
+
+    func strings(_ t: TOMLTable, _ key: String, path: [String]) throws -> [String]? {
+        guard let value = t[key] else { return nil }
+        guard let array = value.array else { throw error(path + [key], "must be an array of strings, like [\"a\", \"b\"]", hint: nil) }
+        return try array.map { element in
+            guard let s = element.string else { throw error(path + [key], "every element must be a string", hint: nil) }
+            return s
+        }
+    }
+
+    func int(_ t: TOMLTable, _ key: String, path: [String], index: Int? = nil, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = t[key] else { return nil }
+        guard let n = value.int else { throw error(path + [key], "must be a whole number, found \(value.type)", index: index, hint: nil) }
+        guard range.contains(n) else {
+            throw error(path + [key], "\(n) is out of range", index: index, hint: "allowed: \(range.lowerBound)…\(range.upperBound)")
+        }
+        return n
+    }
+
+    func bool(_ t: TOMLTable, _ key: String, path: [String]) throws -> Bool? {
+        guard let value = t[key] else { return nil }
+        guard let b = value.bool else { throw error(path + [key], "must be true or false, found \(value.type)", hint: nil) }
+        return b
+    }
+
+    func table(_ t: TOMLTable, _ key: String, path: [String]) throws -> TOMLTable? {
+        guard let value = t[key] else { return nil }
+        guard let table = value.table else { throw error(path + [key], "must be a table: [\(key)]", hint: nil) }
+        return table
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ t: TOMLTable, _ key: String, path: [String], index: Int? = nil, _ type: T.Type) throws -> T? where T.RawValue == String {
+        guard let s = try string(t, key, path: path, index: index) else { return nil }
+        guard let v = T(rawValue: s) else {
+            throw error(path + [key], "\"\(s)\" is not allowed", index: index, hint: "one of " + T.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return v
+    }
+
+    func hostname(_ s: String, key: String, path: [String]) throws -> String {
+        let labels = s.split(separator: ".", omittingEmptySubsequences: false)
+        let valid = !s.isEmpty && s.count <= 253 && labels.allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+        guard valid else { throw error(path + [key], "\"\(s)\" is not a valid domain name", hint: "use ASCII (A-labels for international names), e.g. example.org") }
+        return s
+    }
+
+    func ipAddress(_ s: String, key: String, path: [String], index: Int? = nil) throws -> String {
+        var v4 = in_addr(), v6 = in6_addr()
+        guard inet_pton(AF_INET, s, &v4) == 1 || inet_pton(AF_INET6, s, &v6) == 1 else {
+            throw error(path + [key], "\"\(s)\" is not an IP address", index: index, hint: "e.g. 0.0.0.0, ::, 127.0.0.1 or 192.0.2.10")
+        }
+        return s
+    }
+}
+
+/// Edit distance, for "did you mean" hints.
+private func distance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var previous = row[0]
+        row[0] = i
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            let old = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+            previous = old
+        }
+    }
+    return row[b.count]
+}

@@ -1,0 +1,133 @@
+import Testing
+@testable import roost
+
+@Suite struct ConfigurationTests {
+    func parse(_ text: String) throws -> Configuration {
+        try ConfigurationFile.parse(text, file: "test.toml", hostname: "mx.example.org")
+    }
+
+    func mistake(_ text: String) -> ConfigurationError? {
+        do { _ = try parse(text); return nil } catch let e as ConfigurationError { return e } catch { return nil }
+    }
+
+    @Test func emptyFileGivesTheDefaults() throws {
+        let c = try parse("")
+        #expect(c == Configuration.defaults(hostname: "mx.example.org"))
+        #expect(c.listeners.map(\.port) == [25, 587, 465, 143, 993, 110, 995, 4190])
+        #expect(c.listeners.first { $0.proto == .imaps }?.tls == .implicit)
+    }
+
+    /// The template `roost init` writes uses every documented key, and parses.
+    @Test func everyDocumentedKeyParses() throws {
+        let text = ConfigTemplate.render(hostname: "mail.example.org", domain: "example.org", data: "/srv/roost",
+                                         certificate: "/srv/roost/tls/cert.pem", key: "/srv/roost/tls/key.pem")
+        let c = try parse(text)
+        #expect(c.hostname == "mail.example.org")
+        #expect(c.dataDirectory == "/srv/roost")
+        #expect(c.domains == ["example.org"])
+        #expect(c.tls == .init(certificate: "/srv/roost/tls/cert.pem", key: "/srv/roost/tls/key.pem"))
+        #expect(c.listeners.map(\.proto) == [.smtp, .submission, .submissions, .imaps])
+        #expect(c.listeners[2] == .init(proto: .submissions, address: "0.0.0.0", port: 465, tls: .implicit))
+        #expect(c.limits == .init(messageSize: 52_428_800, connectionsTotal: 500, connectionsPerIP: 20,
+                                  idleTimeoutSeconds: 600, authFailuresPerIP: 10, authRefusalSeconds: 900))
+        #expect(c.logging == .init(level: "info", format: .console))
+        #expect(c.metrics == .init(enabled: true, address: "127.0.0.1", port: 9464))
+        // Non-default values for each key.
+        let other = try parse("""
+            hostname = "a.example"
+            [limits]
+            message_size = 2048
+            connections_total = 3
+            connections_per_ip = 2
+            idle_timeout = 30
+            auth_failures_per_ip = 4
+            auth_refusal = 60
+            [logging]
+            level = "debug"
+            format = "json"
+            [metrics]
+            enabled = false
+            address = "::1"
+            port = 9000
+            """)
+        #expect(other.limits == .init(messageSize: 2048, connectionsTotal: 3, connectionsPerIP: 2, idleTimeoutSeconds: 30,
+                                      authFailuresPerIP: 4, authRefusalSeconds: 60))
+        #expect(other.logging == .init(level: "debug", format: .json))
+        #expect(other.metrics == .init(enabled: false, address: "::1", port: 9000))
+    }
+
+    @Test func unknownKeyIsReportedWithItsLineAndAHint() {
+        let e = mistake("""
+            hostname = "mail.example.org"
+
+            [limits]
+            message_sise = 1000
+            """)
+        #expect(e?.line == 4)
+        #expect(e?.key == "limits.message_sise")
+        #expect(e?.message == "unknown key")
+        #expect(e?.hint == "did you mean `message_size`?")
+        #expect(e?.description.hasPrefix("test.toml:4: limits.message_sise: unknown key") == true)
+    }
+
+    @Test func unknownTopLevelKeyAndSection() {
+        #expect(mistake("colour = \"blue\"")?.line == 1)
+        let e = mistake("hostname = \"x.example\"\n[smtp]\nport = 25\n")
+        #expect(e?.key == "smtp" && e?.line == 2)
+    }
+
+    @Test func badValuesNameKeyAndLine() {
+        let wrongType = mistake("[limits]\nconnections_total = \"many\"\n")
+        #expect(wrongType?.line == 2 && wrongType?.message.contains("whole number") == true)
+        let range = mistake("[metrics]\nport = 70000\n")
+        #expect(range?.line == 2 && range?.hint == "allowed: 1…65535")
+        let level = mistake("[logging]\n\nlevel = \"loud\"\n")
+        #expect(level?.line == 3 && level?.hint?.contains("warning") == true)
+        let domain = mistake("domains = [\"exa mple.org\"]")
+        #expect(domain?.line == 1 && domain?.message.contains("not a valid domain name") == true)
+        let ip = mistake("[metrics]\naddress = \"localhost\"\n")
+        #expect(ip?.line == 2 && ip?.message.contains("not an IP address") == true)
+        let bool = mistake("[metrics]\nenabled = \"yes\"\n")
+        #expect(bool?.message.contains("true or false") == true)
+    }
+
+    @Test func listenerMistakesPointAtTheirEntry() {
+        let text = """
+            [[listeners]]
+            protocol = "smtp"
+            port = 2525
+
+            [[listeners]]
+            protocol = "imap"
+            port = 2525
+            """
+        let clash = mistake(text)
+        #expect(clash?.line == 7 && clash?.message.contains("already used by the smtp listener") == true)
+        let unknown = mistake("[[listeners]]\nprotocol = \"gopher\"\n")
+        #expect(unknown?.line == 2 && unknown?.hint?.contains("submissions") == true)
+        let missing = mistake("[[listeners]]\nport = 25\n")
+        #expect(missing?.line == 1 && missing?.message.contains("needs `protocol`") == true)
+        let tls = mistake("[[listeners]]\nprotocol = \"smtp\"\n\n[[listeners]]\nprotocol = \"imap\"\ntls = \"maybe\"\n")
+        #expect(tls?.line == 6 && tls?.key == "listeners.tls (entry 2)")
+        let extra = mistake("[[listeners]]\nprotocol = \"smtp\"\nportt = 25\n")
+        #expect(extra?.line == 3 && extra?.hint == "did you mean `port`?")
+    }
+
+    @Test func syntaxErrorsCarryTheParsersLine() {
+        let e = mistake("hostname = \"a\"\n[limits\nmessage_size = 5\n")
+        #expect(e?.line == 2)
+        #expect(e?.message.hasPrefix("not valid TOML") == true)
+    }
+
+    @Test func developmentProfileMatchesTheDesignTable() {
+        let dev = Configuration.development()
+        #expect(dev.dataDirectory == ".roost-dev")
+        #expect(dev.isDevelopment)
+        #expect(dev.domains == ["roost.test"])
+        #expect(Set(dev.listeners.map(\.address)) == ["127.0.0.1"])
+        let ports = Dictionary(uniqueKeysWithValues: dev.listeners.map { ($0.proto, $0.port) })
+        #expect(ports == [.smtp: 2525, .submission: 2587, .submissions: 2465, .imap: 1143, .imaps: 1993,
+                          .pop3: 1110, .pop3s: 1995, .managesieve: 4190])
+        #expect(dev.metrics.port == 9464 && dev.metrics.address == "127.0.0.1")
+    }
+}

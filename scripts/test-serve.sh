@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# End to end: `roost init`, `roost serve`, accounts through the admin socket and directly,
+# SIGTERM drains and exits 0, restart keeps accounts, a second server is refused, passwords made
+# by other tools (mkpasswd, passlib) verify, and `make run` on a fresh data directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="$(swift build --show-bin-path)/roost"
+tmp="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() { echo "test-serve: FAIL: $*" >&2; [ -f "$tmp/serve.log" ] && tail -20 "$tmp/serve.log" >&2; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { # file pattern seconds
+  for _ in $(seq 1 $(( $3 * 10 ))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+
+# --- roost init
+echo "s3cret-alice" > "$tmp/pw"
+"$bin" init --domain example.org --user alice --password-file "$tmp/pw" --config "$tmp/roost.toml" --data "$tmp/data" > "$tmp/init.out" \
+  || fail "init"
+grep -q "Roost is set up" "$tmp/init.out" || fail "init prints next steps"
+grep -q "MX   10 mail.example.org." "$tmp/init.out" || fail "init prints the MX record"
+[ -s "$tmp/data/tls/cert.pem" ] && [ "$(stat -c %a "$tmp/data/tls/key.pem")" = 600 ] || fail "init made a certificate with a 0600 key"
+if "$bin" init --domain example.org --user alice --password-file "$tmp/pw" --config "$tmp/roost.toml" --data "$tmp/data" 2>"$tmp/err"; then
+  fail "a second init without --force succeeded"
+fi
+grep -q "exists already; use --force" "$tmp/err" || fail "init refusal message: $(cat "$tmp/err")"
+
+# Use free loopback ports for this test (the init template uses the standard ones).
+python3 - "$tmp/roost.toml" "$(free_port)" "$(free_port)" <<'PY'
+import re, sys
+path, smtp, metrics = sys.argv[1], sys.argv[2], sys.argv[3]
+text = open(path).read()
+text = text[:text.index("\n[[listeners]]") + 1] + f'''[[listeners]]
+protocol = "smtp"
+address = "127.0.0.1"
+port = {smtp}
+tls = "starttls"
+
+[metrics]
+address = "127.0.0.1"
+port = {metrics}
+'''
+open(path, "w").write(text)
+PY
+
+start() {
+  "$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2> "$tmp/serve.log" &
+  pids+=($!)
+  server=$!
+  wait_for "$tmp/serve.log" "roost is running" 60 || fail "serve did not start"
+}
+
+# --- serve; accounts through the admin socket
+start
+[ "$(stat -c %a "$tmp/data/admin.sock")" = 600 ] || fail "admin socket is not 0600"
+echo "s3cret-bob" > "$tmp/pw-bob"
+"$bin" user add bob@example.org --password-file "$tmp/pw-bob" --config "$tmp/roost.toml" | grep -q "added bob@example.org" || fail "user add via socket"
+grep -q 'admin request .*user add bob@example.org' "$tmp/serve.log" || fail "the server did not log the socket request"
+"$bin" user list --config "$tmp/roost.toml" > "$tmp/users"
+grep -qx "alice@example.org" "$tmp/users" && grep -qx "bob@example.org" "$tmp/users" || fail "user list: $(cat "$tmp/users")"
+"$bin" alias add postmaster@example.org alice@example.org --config "$tmp/roost.toml" >/dev/null || fail "alias add"
+"$bin" alias list --config "$tmp/roost.toml" | grep -q "postmaster@example.org -> alice@example.org" || fail "alias list"
+"$bin" domain list --config "$tmp/roost.toml" | grep -qx "example.org" || fail "domain list"
+"$bin" user test bob@example.org --password-file "$tmp/pw-bob" --config "$tmp/roost.toml" | grep -q "password matches" || fail "user test"
+if "$bin" user test bob@example.org --password-file "$tmp/pw" --config "$tmp/roost.toml" >/dev/null; then fail "a wrong password matched"; fi
+if "$bin" user add bob@example.org --password-file "$tmp/pw-bob" --config "$tmp/roost.toml" >/dev/null; then fail "a duplicate user was added"; fi
+if grep -q "s3cret" "$tmp/serve.log"; then fail "a password reached the log"; fi
+
+# --- a second server on the same data directory is refused
+if "$bin" serve --config "$tmp/roost.toml" > /dev/null 2> "$tmp/second.log"; then fail "a second serve started"; fi
+grep -q "another Roost is running on the data directory" "$tmp/second.log" || fail "second serve message: $(cat "$tmp/second.log")"
+
+# --- SIGTERM drains and exits 0
+kill -TERM "$server"
+set +e; wait "$server"; rc=$?; set -e
+[ $rc -eq 0 ] || fail "serve exited $rc after SIGTERM"
+grep -q "roost stopped cleanly" "$tmp/serve.log" || fail "no clean-stop line"
+[ ! -e "$tmp/data/admin.sock" ] || fail "admin socket left behind"
+
+# --- without a server: the CLI opens the journal itself
+echo "s3cret-carol" > "$tmp/pw-carol"
+"$bin" user add carol@example.org --password-file "$tmp/pw-carol" --config "$tmp/roost.toml" | grep -q "added carol" || fail "user add without a server"
+
+# --- passwords made by other tools verify; wrong ones don't
+mk_sha=$(mkpasswd -m sha-512 'from-mkpasswd')
+mk_yes=$(mkpasswd -m yescrypt 'from-mkpasswd')
+pl_sha=$(python3 -c 'from passlib.hash import sha512_crypt; print(sha512_crypt.hash("from-passlib"))')
+pl_bcrypt=$(python3 -c 'from passlib.hash import bcrypt; print(bcrypt.using(rounds=5).hash("from-passlib"))')
+cat > "$tmp/passwd" <<EOP
+# a Dovecot passwd-file
+dora@example.org:{SHA512-CRYPT}$mk_sha::::::
+yann@example.org:$mk_yes
+paul@example.org:{CRYPT}$pl_sha
+bea@example.org:{BLF-CRYPT}$pl_bcrypt
+EOP
+"$bin" user import "$tmp/passwd" --config "$tmp/roost.toml" > "$tmp/import.out" || fail "import: $(cat "$tmp/import.out")"
+echo from-mkpasswd > "$tmp/p1"; echo from-passlib > "$tmp/p2"
+for u in dora yann; do "$bin" user test $u@example.org --password-file "$tmp/p1" --config "$tmp/roost.toml" >/dev/null || fail "$u's mkpasswd hash"; done
+for u in paul bea; do "$bin" user test $u@example.org --password-file "$tmp/p2" --config "$tmp/roost.toml" >/dev/null || fail "$u's passlib hash"; done
+if "$bin" user test dora@example.org --password-file "$tmp/p2" --config "$tmp/roost.toml" >/dev/null; then fail "wrong password verified"; fi
+
+# --- restart keeps every account
+start
+"$bin" user list --config "$tmp/roost.toml" > "$tmp/users"
+for u in alice bob carol dora yann paul bea; do grep -qx "$u@example.org" "$tmp/users" || fail "$u lost across restart"; done
+grep -q "projections caught up" "$tmp/serve.log" || fail "no catch-up line"
+kill -TERM "$server"; wait "$server" || fail "second stop"
+
+# --- a broken config is refused with file and line
+printf 'hostname = "x.example"\n[limits]\nmessage_sise = 5\n' > "$tmp/bad.toml"
+set +e; "$bin" serve --config "$tmp/bad.toml" 2> "$tmp/bad.log"; rc=$?; set -e
+[ $rc -eq 78 ] || fail "bad config exit $rc"
+grep -q "bad.toml:3: limits.message_sise: unknown key" "$tmp/bad.log" || fail "bad config message: $(cat "$tmp/bad.log")"
+
+# --- make run on a fresh data directory: the demo account line, then a clean stop
+make -s run DEV_DATA="$tmp/dev" > "$tmp/run.out" 2> "$tmp/serve.log" &
+pids+=($!)
+runner=$!
+wait_for "$tmp/run.out" "^demo account: demo@roost.test password: " 120 || fail "make run printed no demo account line"
+wait_for "$tmp/serve.log" "roost is running" 30 || fail "make run: server not running"
+password=$(sed -n 's/^demo account: demo@roost.test password: //p' "$tmp/run.out")
+echo "$password" > "$tmp/demo-pw"
+"$bin" user test demo@roost.test --password-file "$tmp/demo-pw" --data "$tmp/dev" | grep -q matches || fail "the printed demo password does not work"
+[ -s "$tmp/dev/tls/cert.pem" ] || fail "dev profile made no certificate"
+pkill -TERM -f "roost serve --dev --data $tmp/dev" || true
+wait "$runner" || fail "make run did not stop cleanly"
+# The password is kept: the next start prints the same one.
+"$bin" serve --dev --data "$tmp/dev" > "$tmp/run2.out" 2> "$tmp/serve.log" &
+pids+=($!)
+server=$!
+wait_for "$tmp/run2.out" "^demo account:" 60 || fail "second dev start"
+grep -q "password: $password\$" "$tmp/run2.out" || fail "demo password changed between starts"
+kill -TERM "$server"; wait "$server" || fail "dev stop"
+
+echo "test-serve: ok"
