@@ -18,6 +18,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // System liblz4 (apt: liblz4-dev); not vendored.
@@ -38,7 +44,46 @@ let package = Package(
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         .target(
             name: "Frontends",
-            dependencies: ["Journal", "Projections", "CCrypt"],
+            dependencies: [
+                "Journal",
+                "Projections",
+                "CCrypt",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A toy line protocol (SMTP-like enough for `openssl s_client -starttls smtp`) that drives
+        // the shared server, TLS, SASL and limits in tests and in scripts/test-tls.sh.
+        .target(
+            name: "SharedTestProtocol",
+            dependencies: [
+                "Frontends",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/SharedTestProtocol",
+            swiftSettings: swiftSettings
+        ),
+        // The toy protocol's listener, for scripts/test-tls.sh (openssl s_client, curl, SIGHUP reload).
+        .executableTarget(
+            name: "shared-test-listener",
+            dependencies: [
+                "Frontends",
+                "SharedTestProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/shared-test-listener",
             swiftSettings: swiftSettings
         ),
         // Helpers shared by tests and test child processes; not a product.
@@ -73,7 +118,16 @@ let package = Package(
         ),
         .testTarget(
             name: "FrontendsTests",
-            dependencies: ["Frontends"],
+            dependencies: [
+                "Frontends",
+                "SharedTestProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
