@@ -57,6 +57,7 @@ import SharedTestProtocol
             #expect(try await client.readUntilClosed() == [], "no 220, no reply to EVIL")
             try await Task.sleep(for: .milliseconds(100))
             #expect(server.journal.executed == ["STARTTLS"])
+            #expect(server.journal.closeReasons == [.inputAfterStartTLS])
         }
     }
 
@@ -67,7 +68,9 @@ import SharedTestProtocol
             _ = try await client.readReply()
             try await client.send("STARTTLS\r\nEVI")
             #expect(try await client.readUntilClosed() == [])
+            try await Task.sleep(for: .milliseconds(100))
             #expect(server.journal.executed == ["STARTTLS"])
+            #expect(server.journal.closeReasons == [.inputAfterStartTLS])
         }
     }
 
@@ -79,7 +82,9 @@ import SharedTestProtocol
             #expect(try await client.command("STARTTLS") == "220 2.0.0 Ready to start TLS")
             try await client.send("EVIL\r\n")
             _ = try await client.readUntilClosed()
+            try await Task.sleep(for: .milliseconds(100))
             #expect(server.journal.executed == ["STARTTLS"])
+            #expect(server.journal.closeReasons == [.tlsHandshakeFailed])
         }
     }
 

@@ -11,9 +11,13 @@ public struct ToyHandler: ConnectionHandler {
     /// Every command the toy executed, in order, for tests to inspect.
     public final class Journal: Sendable {
         private let entries = Mutex<[String]>([])
+        private let reasons = Mutex<[CloseReason]>([])
         public init() {}
         public var executed: [String] { entries.withLock { $0 } }
+        /// Why Roost closed each connection it closed, in order.
+        public var closeReasons: [CloseReason] { reasons.withLock { $0 } }
         func record(_ command: String) { entries.withLock { $0.append(command) } }
+        func record(_ reason: CloseReason?) { if let reason { reasons.withLock { $0.append(reason) } } }
     }
 
     public let authenticator: Authenticator
@@ -41,6 +45,7 @@ public struct ToyHandler: ConnectionHandler {
     }
 
     public func handle(connection: Connection<ByteBuffer>) async throws {
+        defer { journal.record(connection.closeReason) }
         let name = connection.listener.name
         var account: String?
         try await connection.write("220 toy ESMTP ready\r\n")
