@@ -20,6 +20,7 @@ test: deps
 	$(SWIFT) test --skip-build
 	@scripts/test-cli.sh
 	@scripts/test-serve.sh
+	@scripts/test-tls.sh
 
 # libFuzzer targets live in their own package (Fuzz/) so normal builds never link libFuzzer.
 fuzz: deps

@@ -22,10 +22,12 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System liblz4 (apt: liblz4-dev); not vendored.
@@ -46,7 +48,46 @@ let package = Package(
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         .target(
             name: "Frontends",
-            dependencies: ["Journal", "Projections", "CCrypt"],
+            dependencies: [
+                "Journal",
+                "Projections",
+                "CCrypt",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A toy line protocol (SMTP-like enough for `openssl s_client -starttls smtp`) that drives
+        // the shared server, TLS, SASL and limits in tests and in scripts/test-tls.sh.
+        .target(
+            name: "SharedTestProtocol",
+            dependencies: [
+                "Frontends",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/SharedTestProtocol",
+            swiftSettings: swiftSettings
+        ),
+        // The toy protocol's listener, for scripts/test-tls.sh (openssl s_client, curl, SIGHUP reload).
+        .executableTarget(
+            name: "shared-test-listener",
+            dependencies: [
+                "Frontends",
+                "SharedTestProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/shared-test-listener",
             swiftSettings: swiftSettings
         ),
         // Helpers shared by tests and test child processes; not a product.
@@ -99,7 +140,16 @@ let package = Package(
         ),
         .testTarget(
             name: "FrontendsTests",
-            dependencies: ["Frontends"],
+            dependencies: [
+                "Frontends",
+                "SharedTestProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
