@@ -114,4 +114,4 @@ done
 python3 scripts/compare_dovecot.py \
   --port "$PORT" --user roost --password secret \
   --views "$VIEWS" --maildir "$MAILDIR" \
-  --differences Tests/MailMessageTests/IMAP/dovecot-differences.txt
+  --differences Tests/MailMessageTests/IMAP/dovecot-differences.txt ${COMPARE_ARGS:-}

@@ -20,7 +20,6 @@ A difference is accepted only when tests/.../dovecot-differences.txt lists it (f
 and a reason citing the RFC section that shows Roost is right). Anything else fails the run.
 """
 import argparse
-import fnmatch
 import imaplib
 import os
 import re
@@ -245,6 +244,53 @@ class Roost:
         return kind.decode(), body
 
 
+# How a listed difference may look. Each kind is narrow: the entry matches only when the two
+# values differ in exactly that way.
+def _collapse(b):
+    return re.sub(rb"[ \t]+", b" ", b).strip(b" \t")
+
+
+def _envelope_subject_ws(v):
+    if v[0] == "list" and len(v[1]) == 10 and v[1][1][0] == "str":
+        items = list(v[1])
+        items[1] = ("str", _collapse(items[1][1]))
+        return ("list", items)
+    return v
+
+
+def _lf_to_crlf(v):
+    if v[0] == "str":
+        return ("str", re.sub(rb"(?<!\r)\n", b"\r\n", v[1]))
+    return v
+
+
+def _lower(v):
+    if v[0] == "str":
+        return ("str", v[1].lower())
+    if v[0] == "list":
+        return ("list", [_lower(x) for x in v[1]])
+    return v
+
+
+KINDS = {
+    # Only letter case differs (media types, subtypes, charset names: RFC 2045 §5.1, RFC 2046 §4.1.2).
+    "case": lambda roost, dove: _lower(roost) == _lower(dove),
+    # Any difference in the item.
+    "any": lambda roost, dove: True,
+    # Dovecot collapses runs of whitespace in the subject ("string for humans").
+    "subject-whitespace": lambda roost, dove: _envelope_subject_ws(roost) == _envelope_subject_ws(dove),
+    # Dovecot sends decoded text with the line endings the decoded bytes have.
+    "crlf": lambda roost, dove: roost == _lf_to_crlf(dove),
+    # Dovecot's value starts with the mbox "From " separator line, Roost's does not.
+    "from-line": lambda roost, dove: roost[0] == "str" and dove[0] == "str" and dove[1].startswith(b"From ")
+        and b"\r\n" in dove[1] and dove[1][dove[1].index(b"\r\n") + 2:] == roost[1],
+    # Dovecot's value has a CRLF more at the end.
+    "trailing-crlf": lambda roost, dove: roost[0] == "str" and dove == ("str", roost[1] + b"\r\n"),
+    # Roost's value has a CRLF more at the end.
+    "extra-crlf": lambda roost, dove: dove[0] == "str" and roost == ("str", dove[1] + b"\r\n"),
+}
+
+
 def load_differences(path):
     entries = []
     with open(path, encoding="utf-8") as f:
@@ -253,17 +299,31 @@ def load_differences(path):
             if not line.strip() or line.startswith("#"):
                 continue
             parts = line.split("\t")
-            if len(parts) != 3:
-                sys.exit("%s:%d: expected file<TAB>item<TAB>reason" % (path, no))
-            if not re.search(r"RFC [0-9]+ §[0-9]", parts[2]):
+            if len(parts) != 4:
+                sys.exit("%s:%d: expected file<TAB>item<TAB>kind<TAB>reason" % (path, no))
+            if parts[2] not in KINDS:
+                sys.exit("%s:%d: unknown kind %r (one of %s)" % (path, no, parts[2], ", ".join(KINDS)))
+            if not re.search(r"RFC [0-9]+ §[0-9]", parts[3]):
                 sys.exit("%s:%d: the reason must cite the RFC section that shows Roost is right" % (path, no))
-            entries.append({"file": parts[0], "item": parts[1], "reason": parts[2], "line": no, "used": False})
+            entries.append({"file": parts[0], "item": parts[1], "kind": parts[2], "reason": parts[3],
+                            "line": no, "used": False})
     return entries
 
 
-def listed(entries, fname, item):
+def glob_match(pattern, s):
+    """`*` matches any run of characters; everything else (brackets too) is literal."""
+    return re.fullmatch(".*".join(re.escape(p) for p in pattern.split("*")), s, re.S) is not None
+
+
+def listed(entries, fname, item, roost=None, dove=None):
     for e in entries:
-        if fnmatch.fnmatchcase(fname, e["file"]) and fnmatch.fnmatchcase(item, e["item"]):
+        if not (glob_match(e["file"], fname) and glob_match(e["item"], item)):
+            continue
+        if roost is None or dove is None:
+            ok = e["kind"] == "any"
+        else:
+            ok = KINDS[e["kind"]](roost, dove)
+        if ok:
             e["used"] = True
             return e
     return None
@@ -287,7 +347,8 @@ def main():
     ap.add_argument("--views", required=True)
     ap.add_argument("--maildir", required=True)
     ap.add_argument("--differences", required=True)
-    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--verbose", action="store_true", help="print both values of each difference")
+    ap.add_argument("--suggest", action="store_true", help="print a difference-list line (kind, no reason) for each unlisted difference")
     args = ap.parse_args()
 
     entries = load_differences(args.differences)
@@ -302,6 +363,7 @@ def main():
     listed_count = 0
     failures = []
     seen_files = set()
+    suggestions = []
     for uid in sorted(uids):
         mname = uids[uid]
         path = files[mname]
@@ -337,6 +399,7 @@ def main():
                         listed_count += 1
                     else:
                         failures.append("%s %s: roost %s | dovecot %s" % (fname, item, rgot[:100], dgot[:100]))
+                        suggestions.append("%s\t%s\tany\t" % (fname, item))
                 continue
             try:
                 dv = parse_fetch(draw)
@@ -357,16 +420,24 @@ def main():
                     continue
                 if a == b:
                     continue
-                if listed(entries, fname, name):
+                if listed(entries, fname, name, a, b):
                     listed_count += 1
                     continue
                 failures.append("%s %s: %s" % (fname, name, first_difference(a, b)))
+                if args.suggest:
+                    kind = next(k for k in ["subject-whitespace", "crlf", "from-line", "trailing-crlf", "extra-crlf", "case", "any"]
+                                if KINDS[k](a, b))
+                    suggestions.append("%s\t%s\t%s\t" % (fname, name, kind))
+                if args.verbose:
+                    failures.append("    roost   %s\n    dovecot %s" % (show(a, 2000), show(b, 2000)))
 
-    stale = [e for e in entries if not e["used"] and any(fnmatch.fnmatchcase(f, e["file"]) for f in seen_files)]
+    stale = [e for e in entries if not e["used"] and any(glob_match(e["file"], f) for f in seen_files)]
     print("compare-dovecot: %d messages, %d items compared, %d listed differences, %d unlisted"
           % (len(uids), compared, listed_count, len(failures)))
     for f in failures:
         print("  DIFF " + f)
+    for line in suggestions:
+        print("  SUGGEST " + line)
     for e in stale:
         print("  STALE %s:%d %s %s (no longer differs)" % (args.differences, e["line"], e["file"], e["item"]))
     if failures or stale:

@@ -53,10 +53,18 @@ extension BodyStructure {
         if ct.type == "text" && !params.contains(where: { $0.name.count == 7 && $0.name.map(ASCII.lower) == charset }) {
             params.append(BodyParameter(name: charset, value: usASCII))
         }
+        // RFC 2045 §6.1: the field is one token; a value that is not ("8 bit") counts as absent,
+        // and absent means 7bit.
         var encoding = sevenBit
         if let v = raw.transferEncoding {
-            let (t, _) = RawMIMEValue.token(v, from: 0)
-            if !t.isEmpty { encoding = Array(v[t]) }
+            let (t, e) = RawMIMEValue.token(v, from: 0)
+            if !t.isEmpty && ParameterParser.skipCFWS(v, e) == v.count { encoding = Array(v[t]) }
+        }
+        // message/rfc822 in the form Dovecot sends it whatever the case written (type names
+        // are case-insensitive, RFC 2045 §5.1), so cached structures match byte for byte.
+        if ct.isEncapsulatedMessage && ct.subtype == "rfc822" {
+            type = Array("message".utf8)
+            subtype = Array("rfc822".utf8)
         }
         let octets = part.bodyRange.count
         let lines = terminatedLines(m, part)

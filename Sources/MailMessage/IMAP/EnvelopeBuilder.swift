@@ -10,25 +10,23 @@ extension Envelope {
     public init(of message: Message, header part: MessagePart? = nil) {
         let p = part ?? message.root
         var e = Envelope()
-        var seen: UInt16 = 0
         for f in p.fields {
             guard let k = EnvelopeField(message.bytes, f.nameRange) else { continue }
-            // The first occurrence of each field counts (RFC 5322 §3.6 allows one).
-            let bit: UInt16 = 1 << k.rawValue
-            if seen & bit != 0 { continue }
-            seen |= bit
+            // RFC 5322 §3.6 allows each of these once. When a message repeats one anyway, the
+            // last value counts and address lists are joined, as Dovecot does, so clients see
+            // the same envelope from Roost as from the server they migrated from.
             let v = message.unfoldedValue(of: f)
             switch k {
             case .date: e.date = v
             case .subject: e.subject = v
             case .inReplyTo: e.inReplyTo = v
             case .messageID: e.messageID = v
-            case .from: e.from = EnvelopeAddressParser.parse(v)
-            case .sender: e.sender = EnvelopeAddressParser.parse(v)
-            case .replyTo: e.replyTo = EnvelopeAddressParser.parse(v)
-            case .to: e.to = EnvelopeAddressParser.parse(v)
-            case .cc: e.cc = EnvelopeAddressParser.parse(v)
-            case .bcc: e.bcc = EnvelopeAddressParser.parse(v)
+            case .from: e.from = (e.from ?? []) + EnvelopeAddressParser.parse(v)
+            case .sender: e.sender = (e.sender ?? []) + EnvelopeAddressParser.parse(v)
+            case .replyTo: e.replyTo = (e.replyTo ?? []) + EnvelopeAddressParser.parse(v)
+            case .to: e.to = (e.to ?? []) + EnvelopeAddressParser.parse(v)
+            case .cc: e.cc = (e.cc ?? []) + EnvelopeAddressParser.parse(v)
+            case .bcc: e.bcc = (e.bcc ?? []) + EnvelopeAddressParser.parse(v)
             }
         }
         // "If the Sender or Reply-To header fields are absent ... or are present but empty, the
@@ -86,24 +84,28 @@ extension Array where Element == UInt8 {
 enum EnvelopeAddressParser {
     typealias Token = StructuredLexer.Token
 
+    /// Parses the list up to the first thing that is not an address; the rest is dropped (a
+    /// broken list yields the addresses before the break, as Dovecot reads it). An open group
+    /// is closed with its end marker so the list stays well formed.
     static func parse(_ value: [UInt8]) -> [EnvelopeAddress] {
         let t = StructuredLexer.tokens(value, dotIsSpecial: false)
         var out: [EnvelopeAddress] = []
         var i = 0
         while i < t.count {
-            if case .special(let c) = t[i], c == 44 || c == 59 || c == 62 || c == 41 || c == 92 || c == 93 {
-                i += 1  // obs-addr-list empty element, or a stray special
+            if case .special(44) = t[i] {
+                i += 1  // obs-addr-list: empty elements
                 continue
             }
-            let before = i
-            parseAddress(t, &i, inGroup: false, into: &out)
-            if i == before { i += 1 }
+            guard parseAddress(t, &i, inGroup: false, into: &out) else { break }
+            guard i < t.count else { break }
+            guard case .special(44) = t[i] else { break }
         }
         return out
     }
 
-    /// One address: a group, a name-addr, an addr-spec, or a bare word (broken).
-    private static func parseAddress(_ t: [Token], _ i: inout Int, inGroup: Bool, into out: inout [EnvelopeAddress]) {
+    /// One address: a group, a name-addr, an addr-spec, or a bare phrase (broken). False when
+    /// what follows cannot be read as an address.
+    private static func parseAddress(_ t: [Token], _ i: inout Int, inGroup: Bool, into out: inout [EnvelopeAddress]) -> Bool {
         var phrase: [[UInt8]] = []
         var comment: [UInt8]?
         while i < t.count {
@@ -123,22 +125,30 @@ enum EnvelopeAddressParser {
                     i += 1
                     var a = parseAngle(t, &i)
                     a.name = phrase.isEmpty ? trailingComment(t, &i) ?? comment.flatMap(nonEmpty) : joinPhrase(phrase)
+                    _ = trailingComment(t, &i)
                     out.append(a)
-                    return
+                    return true
                 case 58 where !inGroup:  // ':' group
                     i += 1
                     out.append(.groupStart(joinPhrase(phrase)))
                     while i < t.count {
                         if case .special(let d) = t[i] {
                             if d == 59 { i += 1; break }
-                            if d == 44 || d == 58 || d == 62 || d == 41 || d == 92 || d == 93 { i += 1; continue }
+                            if d == 44 { i += 1; continue }
                         }
-                        let before = i
-                        parseAddress(t, &i, inGroup: true, into: &out)
-                        if i == before { i += 1 }
+                        guard parseAddress(t, &i, inGroup: true, into: &out) else {
+                            out.append(.groupEnd)
+                            return false
+                        }
+                        if i < t.count, case .special(let d) = t[i], d == 44 || d == 59 { continue }
+                        if i < t.count {
+                            out.append(.groupEnd)
+                            return false
+                        }
                     }
                     out.append(.groupEnd)
-                    return
+                    _ = trailingComment(t, &i)
+                    return true
                 case 64:  // '@': the phrase was the local part of an addr-spec
                     i += 1
                     let local = phrase.reduce(into: [UInt8]()) { $0 += $1 }
@@ -147,20 +157,28 @@ enum EnvelopeAddressParser {
                     out.append(EnvelopeAddress(
                         name: name, mailbox: local.isEmpty ? Envelope.missingMailbox : local,
                         host: domain.isEmpty ? Envelope.missingDomain : domain))
-                    return
+                    return true
                 default:
-                    // ',' or ';' (or a stray special): a bare word list with no '@'.
-                    if !phrase.isEmpty {
-                        out.append(EnvelopeAddress(
-                            name: comment.flatMap(nonEmpty), mailbox: joinPhrase(phrase), host: Envelope.missingDomain))
-                    }
-                    return
+                    // ',' or ';' or a stray special after a bare phrase with no address.
+                    return bare(phrase, comment, into: &out)
                 }
             }
         }
-        if !phrase.isEmpty {
-            out.append(EnvelopeAddress(name: comment.flatMap(nonEmpty), mailbox: joinPhrase(phrase), host: Envelope.missingDomain))
+        return bare(phrase, comment, into: &out)
+    }
+
+    /// A phrase with no '@' and no '<': one word is read as a local part without a domain,
+    /// several as a display name without an address.
+    private static func bare(_ phrase: [[UInt8]], _ comment: [UInt8]?, into out: inout [EnvelopeAddress]) -> Bool {
+        switch phrase.count {
+        case 0:
+            return false
+        case 1:
+            out.append(EnvelopeAddress(name: comment.flatMap(nonEmpty), mailbox: phrase[0], host: Envelope.missingDomain))
+        default:
+            out.append(EnvelopeAddress(name: joinPhrase(phrase), mailbox: Envelope.missingMailbox, host: Envelope.missingDomain))
         }
+        return true
     }
 
     /// Inside `<...>`: optional obs-route `@a,@b:`, then local-part `@` domain, then `>`.

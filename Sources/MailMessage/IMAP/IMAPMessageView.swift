@@ -28,24 +28,28 @@ public struct IMAPMessageView: Sendable {
     /// and have no encapsulated message within them, only have a part 1"; a message/rfc822
     /// part's numbers are those of the encapsulated message.
     public func part(_ numbers: [Int]) -> MessagePart? {
-        var current = message.root  // the root of the (encapsulated) message being numbered
+        var list = Self.numbered(message.root)
         var picked: MessagePart?
         for n in numbers {
-            let list: [MessagePart]
             if let p = picked {
                 switch p.body {
                 case .multipart(let m): list = m.parts
-                case .message(let inner): list = inner.multipart?.parts ?? [inner]
-                    current = inner
+                case .message(let inner): list = Self.numbered(inner)
                 case .single: return nil
                 }
-            } else {
-                list = current.multipart?.parts ?? [current]
             }
             guard n >= 1, n <= list.count else { return nil }
             picked = list[n - 1]
         }
         return picked
+    }
+
+    /// The parts numbered 1, 2, ... in a message whose root is `root`. A multipart with no
+    /// boundary or no parts has none (BODYSTRUCTURE describes it with one empty part).
+    static func numbered(_ root: MessagePart) -> [MessagePart] {
+        if let m = root.multipart { return m.parts }
+        if root.contentType.isMultipart { return [] }
+        return [root]
     }
 
     /// The root of the message a HEADER / TEXT / HEADER.FIELDS specifier refers to: the message
@@ -71,10 +75,10 @@ public struct IMAPMessageView: Sendable {
         switch text {
         case .mime:
             guard let p = part(spec.part) else { return empty }
-            return bytes[p.headerRange]
+            return bytes[headerRange(p)]
         case .header:
             guard let (root, _) = messageRoot(spec.part) else { return empty }
-            return bytes[root.headerRange]
+            return bytes[headerRange(root)]
         case .text:
             guard let (root, end) = messageRoot(spec.part) else { return empty }
             return bytes[root.headerRange.upperBound..<max(root.headerRange.upperBound, end)]
@@ -84,6 +88,22 @@ public struct IMAPMessageView: Sendable {
             if case .headerFieldsNot = text { not = true }
             return headerSubset(root, names.map { $0.map(ASCII.lower) }, not: not)[...]
         }
+    }
+
+    /// The header of a part as IMAP sends it. A part with no body whose header runs straight
+    /// into the next delimiter line (`Content-Type: x` CRLF CRLF `--b`) has no blank line: the
+    /// last CRLF belongs to the delimiter (RFC 2046 §5.1.1 "the CRLF preceding the boundary
+    /// delimiter line is conceptually attached to the boundary"; body-part := MIME-part-headers
+    /// [CRLF *OCTET]). The tree keeps that CRLF in the header range; it is dropped here.
+    func headerRange(_ p: MessagePart) -> Range<Int> {
+        let h = p.headerRange
+        let b = message.bytes
+        guard p.bodyRange.isEmpty, p.bodyRange.lowerBound == h.upperBound, h.count >= 2,
+              h.upperBound + 1 < b.count, b[h.upperBound] == ASCII.dash, b[h.upperBound + 1] == ASCII.dash,
+              b[h.upperBound - 1] == ASCII.lf, b[h.upperBound - 2] == ASCII.cr,
+              h.count == 2 || (h.count >= 4 && b[h.upperBound - 3] == ASCII.lf && b[h.upperBound - 4] == ASCII.cr)
+        else { return h }
+        return h.lowerBound..<(h.upperBound - 2)
     }
 
     /// HEADER.FIELDS / HEADER.FIELDS.NOT: the matching fields in order, then the blank line
@@ -98,9 +118,14 @@ public struct IMAPMessageView: Sendable {
             let hit = lowerNames.contains { name in
                 name.count == n.count && zip(bytes[n], name).allSatisfy { ASCII.lower($0) == $1 }
             }
-            if hit != not { out += bytes[f.range] }
+            if hit != not {
+                out += bytes[f.range]
+                // A field is a line (RFC 5322 §2.2): the last one of a header with no blank line
+                // and no body may end without its CRLF.
+                if bytes[f.range].last != ASCII.lf { out += [13, 10] }
+            }
         }
-        let h = bytes[root.headerRange]
+        let h = bytes[headerRange(root)]
         let hasBlankLine = h.elementsEqual([13, 10]) || h.suffix(4).elementsEqual([13, 10, 13, 10])
         if hasBlankLine || !root.bodyRange.isEmpty { out += [13, 10] }
         return out
@@ -117,13 +142,13 @@ public struct IMAPMessageView: Sendable {
         let p: MessagePart
         if numbers.isEmpty {
             p = message.root
-            if p.transferEncoding.isIdentity { return bytes }
+            if Self.strictEncoding(message, p).isIdentity { return bytes }
         } else {
             guard let found = part(numbers) else { return [] }
             p = found
         }
         var decoded: [UInt8]
-        switch p.transferEncoding {
+        switch Self.strictEncoding(message, p) {
         case .sevenBit, .eightBit, .binary:
             return Array(bytes[p.bodyRange])
         case .base64:
@@ -138,9 +163,28 @@ public struct IMAPMessageView: Sendable {
         return decoded
     }
 
+    /// The Content-Transfer-Encoding BINARY decodes: only the five of RFC 2045 §6.1, spelled
+    /// right (any case). Part 1 reads "8-bit" and the like as their intended encodings for
+    /// display; for BINARY an unrecognised value is unknown ("treated as if it has a
+    /// Content-Type of application/octet-stream", RFC 2045 §6.4), so the client is told.
+    static func strictEncoding(_ m: Message, _ p: MessagePart) -> TransferEncoding {
+        guard let v = RawMIMEFields(m, p).transferEncoding else { return .sevenBit }
+        let (t, e) = RawMIMEValue.token(v, from: 0)
+        let token = String.asciiLowercased(v[t])
+        guard ParameterParser.skipCFWS(v, e) == v.count else { return .other(String(decoding: v, as: UTF8.self)) }
+        switch token {
+        case "7bit": return .sevenBit
+        case "8bit": return .eightBit
+        case "binary": return .binary
+        case "base64": return .base64
+        case "quoted-printable": return .quotedPrintable
+        default: return .other(token)
+        }
+    }
+
     /// BINARY.SIZE: the size of what BINARY sends (RFC 9051 §7.5.2 "MUST match").
     public func binarySize(_ numbers: [Int]) throws(BinaryError) -> Int {
-        if let p = numbers.isEmpty ? message.root : part(numbers), p.transferEncoding.isIdentity {
+        if let p = numbers.isEmpty ? message.root : part(numbers), Self.strictEncoding(message, p).isIdentity {
             return numbers.isEmpty ? message.bytes.count : p.bodyRange.count
         }
         return try binary(numbers).count

@@ -108,6 +108,12 @@ enum RawMIMEValue {
                 while i < n && v[i] != ASCII.semicolon && !ASCII.isFWS(v[i]) { i += 1 }
                 value = Array(v[s..<i])
             }
+            // RFC 2045 §5.1: parameters are separated by ";". Anything else after a value
+            // (a missing ';', a second word) is skipped up to the next ';', as Dovecot does.
+            i = ParameterParser.skipCFWS(v, i)
+            if i < n && v[i] != ASCII.semicolon {
+                while i < n && v[i] != ASCII.semicolon { i += 1 }
+            }
             count += 1
             // RFC 2231 §3, §4: name*N, name*N*, name*
             if let star = attr.firstIndex(of: 42), star > attr.startIndex {
