@@ -98,10 +98,10 @@ public enum FetchItem: Hashable, Sendable {
             let s = i
             var n = 0
             while i < t.count, ASCII.isDigit(t[i]) {
+                // number64 is at most 2^63-1 (RFC 9051 §9); 18 digits always fit.
+                guard i - s < 18 else { throw FetchItemError("number too large", at: s) }
                 n = n * 10 + Int(t[i] - 48)
                 i += 1
-                // number64 is at most 2^63-1 (RFC 9051 §9).
-                guard i - s <= 18 else { throw FetchItemError("number too large", at: s) }
             }
             guard i > s else { throw FetchItemError("expected a number", at: s) }
             return n
