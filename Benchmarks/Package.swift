@@ -12,5 +12,14 @@ let package = Package(
     ],
     targets: [
         // Benchmark targets are added below, one per area (each a folder under Benchmarks/).
+        .executableTarget(
+            name: "MessageParseBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MailMessage", package: "Roost"),
+            ],
+            path: "MessageParseBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

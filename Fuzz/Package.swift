@@ -11,5 +11,10 @@ let package = Package(
     ],
     targets: [
         // One executable per parser; each folder's main.swift defines LLVMFuzzerTestOneInput.
+        .executableTarget(
+            name: "FuzzMessageParse",
+            dependencies: [.product(name: "MailMessage", package: "Roost")],
+            path: "FuzzMessageParse"
+        ),
     ]
 )

@@ -56,6 +56,15 @@ public enum AddressParser {
                     let (name, local) = splitLocal(phrase)
                     let domain = parseDomain(t, &i)
                     let comment = trailingComment(t, &i)
+                    if i < t.count, case .special(60) = t[i] {
+                        // `jang@host <jang@host.it>`: an unquoted display name holding an '@'
+                        // (forbidden by RFC 5322 §3.2.5, common in the wild).
+                        i += 1
+                        var m = parseAngle(t, &i)
+                        let written = [name, local + (domain.map { "@" + $0 } ?? "")].compactMap { $0 }.joined(separator: " ")
+                        m.displayName = written
+                        return .mailbox(m)
+                    }
                     return .mailbox(Mailbox(displayName: name ?? comment, localPart: local, domain: domain))
                 }
                 break  // ',' ';' '>' or others end this address
@@ -119,14 +128,16 @@ public enum AddressParser {
         return Mailbox(localPart: String(decoding: localBytes, as: UTF8.self), domain: domain, route: route)
     }
 
+    /// Whether `@a.test,@b.test:` follows: only route tokens up to the colon (this also keeps
+    /// the look-ahead short on hostile input).
     private static func hasRouteColon(_ t: [Token], from j: Int) -> Bool {
         var k = j
         while k < t.count {
-            if case .special(let c) = t[k] {
-                if c == 58 { return true }
-                if c == 62 { return false }
+            switch t[k] {
+            case .special(58): return true
+            case .special(64), .special(44), .special(46), .atom, .domainLiteral, .comment: k += 1
+            default: return false
             }
-            k += 1
         }
         return false
     }

@@ -11,6 +11,7 @@ public enum EncodedWords {
         guard let first = findStart(input, from: 0) else {
             return decodeRaw(input)
         }
+        let lastTerminator = lastTerminator(input)
         var out = [UInt8]()
         out.reserveCapacity(input.count)
         var outcome = Charset.Outcome.exact
@@ -29,6 +30,8 @@ public enum EncodedWords {
                     var text = [UInt8]()
                     while k < group.count && group[k].isBase64 {
                         text.append(contentsOf: input[group[k].text])
+                        // A line break between words: padding ends only its own word's data.
+                        text.append(ASCII.lf)
                         k += 1
                     }
                     raw.append(contentsOf: TransferDecoding.base64(text).bytes)
@@ -44,11 +47,16 @@ public enum EncodedWords {
         }
 
         while true {
-            guard let start = pendingStart, let word = parseWord(input, at: start) else {
+            guard let start = pendingStart else {
                 flushGroup()
-                let rest = input[i...]
-                appendRaw(rest, to: &out, outcome: &outcome)
+                appendRaw(input[i...], to: &out, outcome: &outcome)
                 break
+            }
+            guard let word = parseWord(input, at: start) else {
+                // Not an encoded word ("=?" in ordinary text): look further on. With no "?="
+                // left at all nothing after can be a word either; stop (keeps this linear).
+                pendingStart = start + 2 < lastTerminator ? findStart(input, from: start + 2) : nil
+                continue
             }
             let between = input[i..<start]
             let onlySpace = between.allSatisfy(ASCII.isFWS)
@@ -73,6 +81,16 @@ public enum EncodedWords {
         var isBase64: Bool
         var text: Range<Int>
         var end: Int
+    }
+
+    /// Index of the last "?=" in the input, or -1.
+    private static func lastTerminator(_ input: [UInt8]) -> Int {
+        var k = input.count - 1
+        while k > 0 {
+            if input[k] == ASCII.equals && input[k - 1] == 63 { return k - 1 }
+            k -= 1
+        }
+        return -1
     }
 
     // Whether the text before `i` ended with an encoded word ("?=").

@@ -23,6 +23,8 @@ struct HeaderParser {
         isDelimiter: (Int) -> Bool
     ) -> Result {
         var r = Result(headerRange: start..<start, bodyStart: start)
+        // Typical mail has 10–40 fields: one allocation instead of six doublings.
+        r.fields.reserveCapacity(32)
         var i = start
         var sawLongLine = false
         var droppedFields = false
@@ -88,9 +90,22 @@ struct HeaderParser {
             let nameEnd = colon
             while colon < contentEnd && ASCII.isWSP(p[colon]) { colon += 1 }
             if colon >= contentEnd || p[colon] != ASCII.colon || nameEnd == i {
-                // Not a header line: like most mail programs (Python's email, Dovecot), treat it
-                // as the first line of the body. The header has no empty separator line.
                 r.defects.append(.headerLineWithoutColon(offset: i))
+                // Not a header line (RFC 5322 §2.2). If header fields go on right after it, it is
+                // a broken fold (a long line wrapped without WSP, MimeKit issue 358) or junk
+                // between fields: keep it in the header, appended to the field before. Otherwise
+                // it is the first line of a body whose empty separator line is missing, as
+                // Python's email reads it.
+                if next < end && (ASCII.isWSP(p[next]) || isFieldLine(p, next, end)) {
+                    if inField {
+                        let k = r.fields.count - 1
+                        r.fields[k].range = r.fields[k].range.lowerBound..<next
+                        r.fields[k].valueRange = r.fields[k].valueRange.lowerBound..<contentEnd
+                    }
+                    r.lineCount += 1
+                    i = next
+                    continue
+                }
                 r.headerRange = start..<i
                 r.bodyStart = i
                 break
@@ -107,5 +122,18 @@ struct HeaderParser {
             i = next
         }
         return r
+    }
+
+    /// Whether the line at `i` starts with `field-name ":"` (RFC 5322 §3.6.8 ftext, obs WSP).
+    static func isFieldLine(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Bool {
+        var j = i
+        while j < end {
+            let b = p[j]
+            if b == ASCII.colon { return j > i }
+            if b <= 32 || b >= 127 { break }
+            j += 1
+        }
+        while j < end && ASCII.isWSP(p[j]) { j += 1 }
+        return j > i && j < end && p[j] == ASCII.colon
     }
 }

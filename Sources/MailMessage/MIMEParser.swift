@@ -218,8 +218,9 @@ struct MIMEParser {
                         }
                         j = nextLine(j)
                     }
+                    // The unsplit rest stays inside this multipart's body range, in no part.
                     m.epilogue = pos..<contentEnd(before: j, notBefore: pos)
-                    partsEnd = j
+                    partsEnd = j < end ? contentEnd(before: j, notBefore: pos) : end
                     if case .match(let lv, _) = outcome, lv == own {
                         return finishClosed(&part, &m, closeLine: j, bodyStart: bodyStart)
                     }

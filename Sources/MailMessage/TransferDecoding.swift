@@ -8,8 +8,10 @@ public enum TransferDecoding {
     }
 
     /// Base64 (RFC 2045 §6.8). Characters outside the alphabet are ignored ("Any characters
-    /// outside of the base64 alphabet are to be ignored"); decoding stops at the first '='
-    /// padding group; a trailing partial group yields the whole bytes it holds.
+    /// outside of the base64 alphabet are to be ignored"). '=' padding is "evidence that the end
+    /// of the data has been reached": the rest of that line is ignored; data starting on a later
+    /// line is read as a further encoded block (mailers that concatenate encoded chunks).
+    /// A trailing partial group yields the whole bytes it holds.
     public static func base64<C: Collection>(_ input: C) -> Result where C.Element == UInt8 {
         var out = [UInt8]()
         out.reserveCapacity(input.count / 4 * 3 + 3)
@@ -17,6 +19,7 @@ public enum TransferDecoding {
         var n = 0
         var errors = false
         var sawPad = false
+        var skipLine = false
         for b in input {
             let v: UInt8
             switch b {
@@ -30,10 +33,18 @@ public enum TransferDecoding {
             case 95: v = 63
             case 61:
                 sawPad = true
+                skipLine = true
                 continue
-            case 9, 10, 13, 32:
+            case 10:
+                skipLine = false
+                continue
+            case 9, 13, 32:
                 continue
             default:
+                if !skipLine { errors = true }
+                continue
+            }
+            if skipLine {
                 errors = true
                 continue
             }

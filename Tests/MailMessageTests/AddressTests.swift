@@ -45,6 +45,8 @@ struct AddressTests {
         // Breakage.
         ("Joe Blow joe@example.com", ["Joe Blow <joe@example.com>"]),
         ("Name <unterminated@example.com", ["Name <unterminated@example.com>"]),
+        // Unquoted '@' in the display name (mimekit issue358 in the corpus).
+        ("jang.abcdef@xyzlinu <jang.abcdef@xyzlinux12345678.it>", ["jang.abcdef@xyzlinu <jang.abcdef@xyzlinux12345678.it>"]),
         ("undisclosed-recipients", ["- <undisclosed-recipients>"]),
         ("<>", ["- <>"]),
     ]
@@ -71,12 +73,15 @@ struct AddressTests {
             Cc: a@b.test
             Cc: c@d.test
             Sender: s@e.test
+            Reply-To: "List" <list@e.test>
+            Bcc: hidden@e.test
 
             """)
         #expect(render(m.from) == ["Doug Sauder <doug@example.com>"])
         #expect(render(m.to) == ["Joe Blow <jblow@example.com>", "Jürgen Schmürgen <schmuergen@example.com>"])
         #expect(render(m.cc) == ["- <a@b.test>", "- <c@d.test>"])
         #expect(m.sender?.address == "s@e.test")
-        #expect(m.bcc.isEmpty)
+        #expect(render(m.replyTo) == ["List <list@e.test>"])
+        #expect(render(m.bcc) == ["- <hidden@e.test>"])
     }
 }

@@ -16,7 +16,8 @@ struct DecodingTests {
         let junk = b64("SGV*sbG8!")
         #expect(str(junk) == "Hello")
         #expect(junk.hadErrors)
-        #expect(str(b64("SGk=SGk=")) == "HiHi")
+        #expect(str(b64("SGk=\nSGk=")) == "HiHi")  // a second block on a new line
+        #expect(str(b64("ecO2dMOkIHZhYW4uCg== ignored\n")) == "yötä vaan.\n")  // RFC 2045 §6.8: '=' ends the data
         #expect(str(b64("")) == "")
         #expect(b64("S").bytes.isEmpty)
     }

@@ -35,6 +35,7 @@ struct EncodedWordTests {
         ("=?utf-8?q?unterminated", "=?utf-8?q?unterminated"),
         ("plain text", "plain text"),
         ("a =?utf-8?q?x?= b", "a x b"),
+        ("50% =? off =?utf-8?q?caf=C3=A9?=", "50% =? off café"),  // a stray "=?" before a real word
     ]
 
     @Test("decoding", arguments: Self.cases)
@@ -47,6 +48,16 @@ struct EncodedWordTests {
         let d = EncodedWords.decode(Array("=?x-no-such-charset?q?caf=C3=A9?=".utf8))
         #expect(d.text == "café")
         #expect(d.outcome == .unknownCharset("x-no-such-charset"))
+    }
+
+    @Test("hostile input stays linear: many '=?' with and without terminators")
+    func linear() {
+        let clock = ContinuousClock()
+        let start = clock.now
+        _ = EncodedWords.decode(Array(("?=" + String(repeating: "=?a?q?", count: 20_000)).utf8))
+        _ = EncodedWords.decode(Array((String(repeating: "=?", count: 30_000) + "?=").utf8))
+        _ = AddressParser.parseList(Array(String(repeating: "<@", count: 30_000).utf8))
+        #expect(clock.now - start < .seconds(3))
     }
 
     @Test("Subject with folded encoded words")

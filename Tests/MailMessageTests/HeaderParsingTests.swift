@@ -46,6 +46,17 @@ struct HeaderParsingTests {
         #expect(latin1.subject == "Grün")
     }
 
+    @Test("a line without colon between fields joins the field before; one before a blank line starts the body")
+    func lineWithoutColon() {
+        let m = Message("DKIM-Signature: b=abc\ndef\nSubject: s\n\nbody")
+        #expect(m.fields.count == 2)
+        #expect(String(decoding: m.unfoldedValue(of: m.fields[0]), as: UTF8.self) == "b=abcdef")
+        #expect(m.subject == "s")
+        #expect(m.root.defects == [.headerLineWithoutColon(offset: 22)])
+        let b = Message("Subject: s\nbody text\n\nmore")
+        #expect(bodyText(b, b.root) == "body text\n\nmore")
+    }
+
     @Test("an mbox From_ line at the top is skipped, not a field")
     func mboxFromLine() {
         let m = Message("From someone@example.com Tue Jul  1 10:52:37 2003\nSubject: s\n\nb")

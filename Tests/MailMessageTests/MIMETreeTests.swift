@@ -146,5 +146,11 @@ struct MIMETreeTests {
         #expect(m.root.children.count == 20)
         #expect(m.root.defects.contains(.tooManyParts))
         #expect(checkInvariants(m) == [])
+        // The same inside an outer multipart that goes on after the inner one.
+        let nested = "Content-Type: multipart/mixed; boundary=outer\n\n--outer\n" + text.replacing("--b--\n", with: "")
+            + "--outer\n\nafter\n--outer--\n"
+        let n = Message(nested, limits: Limits(maxParts: 20))
+        #expect(checkInvariants(n) == [])
+        #expect(n.root.children.count == 1)
     }
 }

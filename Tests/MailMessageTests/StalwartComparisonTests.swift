@@ -54,7 +54,24 @@ struct StalwartComparisonTests {
         s.values["tree"] = shape(m.root)
         s.values["filenames"] = m.root.allParts.compactMap(\.filename).sorted().joined(separator: " | ")
         s.values["offsets"] = offsets(m)
+        s.values["texts"] = topLevelParts(m.root).map { p -> String in
+            guard case .single = p.body, p.contentType.type == "text" || !p.hasContentTypeField else { return "-" }
+            if p.disposition?.isAttachment == true { return "-" }
+            return digest(m.text(of: p).text)
+        }.joined(separator: " ")
         return s
+    }
+
+    /// Short, comparable stand-in for a decoded text: length and a hash of its scalars,
+    /// line endings normalised (stalwart's model keeps them as found).
+    static func digest(_ t: String) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var n = 0
+        for u in t.unicodeScalars where u != "\r" {
+            h = (h ^ UInt64(u.value)) &* 0x100_0000_01b3
+            n += 1
+        }
+        return "\(n):\(String(h, radix: 16).prefix(6))"
     }
 
     static func offsets(_ m: Message) -> String {
@@ -102,6 +119,22 @@ struct StalwartComparisonTests {
             offs.append("\(p["offset_header"] as? Int ?? -1),\(p["offset_body"] as? Int ?? -1),\(p["offset_end"] as? Int ?? -1)")
         }
         s.values["offsets"] = offs.joined(separator: " ")
+        var texts: [String] = []
+        walkTop(json, 0) { p in
+            let body = p["body"] as? [String: Any] ?? [:]
+            if let t = (body["Text"] ?? body["Html"]) as? String {
+                let headers = p["headers"] as? [[String: Any]] ?? []
+                let attached = headers.contains { h in
+                    guard (h["name"] as? String) == "content_disposition", let v = h["value"] as? [String: Any],
+                        let ct = v["ContentType"] as? [String: Any] else { return false }
+                    return (ct["c_type"] as? String)?.lowercased() == "attachment"
+                }
+                texts.append(attached ? "-" : digest(t))
+            } else {
+                texts.append("-")
+            }
+        }
+        s.values["texts"] = texts.joined(separator: " ")
         return s
     }
 

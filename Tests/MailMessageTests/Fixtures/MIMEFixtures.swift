@@ -298,15 +298,15 @@ enum MIMEFixtures {
                   text/html
                 """),
         MIMEFixture(
-            name: "header line without colon starts the body (Python email, Dovecot)",
+            name: "header line without colon and no fields after it starts the body (Python email; cpython msg_47)",
             message: """
                 Subject: broken
-                this line has no colon
                 Content-Type: text/html
+                this line has no colon
 
-                body
+                more body
                 """,
-            shape: "text/plain !colon"),
+            shape: "text/html !colon"),
         MIMEFixture(
             name: "no empty line: the whole message is header",
             message: "Subject: only a header\nFrom: a@b.c",
@@ -338,6 +338,154 @@ enum MIMEFixtures {
                 """,
             shape: """
                 message/global
+                  text/plain
+                """),
+        MIMEFixture(
+            name: "boundary with ':' is valid (RFC 2046 §5.1.1 bchars; learnt from stalwart-malformed-000)",
+            message: """
+                Content-Type: multipart/mixed; boundary=":foo"
+
+                --:foo
+                --:foo
+                Content-Type: text/plain
+                --:foo
+                Content-Type: text/html
+
+                x
+                --:foo--
+                """,
+            shape: """
+                multipart/mixed
+                  text/plain
+                  text/plain
+                  text/html
+                """),
+        MIMEFixture(
+            name: "inner boundary a prefix of the outer: '--ab' is not a delimiter of 'a' (stalwart-malformed-001)",
+            message: """
+                Content-Type: multipart/mixed; boundary="ab"
+
+                --ab
+                Content-Type: multipart/mixed; boundary="a"
+
+                --ab
+                Content-Type: text/plain
+
+                --a
+
+                """,
+            shape: """
+                multipart/mixed !close
+                  multipart/mixed !delimiter
+                  text/plain
+                """),
+        MIMEFixture(
+            name: "duplicate Content-Type: the first wins (stalwart-malformed-020)",
+            message: """
+                Content-Type: multipart/alternative; boundary=b
+                Content-Type: text/plain
+
+                --b
+                Content-Type: text/plain
+
+                x
+                --b--
+                """,
+            shape: """
+                multipart/alternative
+                  text/plain
+                """),
+        MIMEFixture(
+            name: "empty part right before the next delimiter (stalwart-malformed-020)",
+            message: """
+                Content-Type: multipart/related; boundary=outer
+
+                --outer
+                Content-Type: multipart/alternative; boundary=inner
+
+                --inner
+                Content-Type: text/plain
+
+                x
+                --inner
+
+                --outer
+                Content-Type: image/png
+
+                PNG
+                --outer--
+                """,
+            shape: """
+                multipart/related
+                  multipart/alternative !close
+                    text/plain
+                    text/plain
+                  image/png
+                """),
+        MIMEFixture(
+            name: "encapsulated multipart whose boundary never appears ends at the outer delimiter (stalwart-thirdparty-015)",
+            message: """
+                Content-Type: multipart/mixed; boundary=outer
+
+                --outer
+                Content-Type: message/rfc822
+
+                Subject: one
+                Content-Type: multipart/alternative; boundary=missing
+
+                truncated body
+                --outer
+                Content-Type: message/rfc822
+
+                Subject: two
+
+                second
+                --outer--
+                """,
+            shape: """
+                multipart/mixed
+                  message/rfc822
+                    multipart/alternative !delimiter
+                  message/rfc822
+                    text/plain
+                """),
+        MIMEFixture(
+            name: "inner close delimiter right before the outer one (mimekit rfc2060 shape)",
+            message: """
+                Content-Type: multipart/mixed; boundary=x
+
+                --x
+                Content-Type: message/rfc822
+
+                Content-Type: multipart/mixed; boundary=y
+
+                --y
+
+                inner
+                --y--
+                --x--
+                """,
+            shape: """
+                multipart/mixed
+                  message/rfc822
+                    multipart/mixed
+                      text/plain
+                """),
+        MIMEFixture(
+            name: "header line without colon followed by more fields is a broken fold (MimeKit issue 358 in the corpus)",
+            message: """
+                Subject: broken
+                DKIM-Signature: v=1; b=abcdefgh
+                ijklmnop-wrapped-without-whitespace
+                Content-Type: multipart/mixed; boundary=b
+
+                --b
+
+                x
+                --b--
+                """,
+            shape: """
+                multipart/mixed !colon
                   text/plain
                 """),
     ]
