@@ -344,3 +344,218 @@ struct CacheReader {
         }
     }
 }
+
+extension CachedViews {
+    /// Writes ENVELOPE and/or BODYSTRUCTURE (or BODY) in wire form straight from the cached
+    /// bytes, without building the typed views: what a FETCH answered from the projection does.
+    /// The bytes are checked as they are read, with the same bounds as `decode`; on an error
+    /// nothing is appended to `w`.
+    public static func write(
+        _ bytes: [UInt8], envelope: Bool, body: Bool, extensions: Bool = true, into w: inout IMAPWriter
+    ) throws(CachedViewsError) {
+        let mark = w.bytes.count
+        do {
+            try bytes.withUnsafeBufferPointer { (p) throws(CachedViewsError) in
+                var r = CacheWireReader(p: p, w: w)
+                r.w.bytes.reserveCapacity(mark + bytes.count * 2)
+                let v = try r.r.byte()
+                guard v == version else { throw CachedViewsError("unknown version \(v)", at: 0) }
+                try r.envelope(emit: envelope)
+                if envelope && body { r.w.space() }
+                try r.body(depth: 0, emit: body, extensions: extensions)
+                guard r.r.i == p.count else { throw CachedViewsError("bytes after the end", at: r.r.i) }
+                w = r.w
+            }
+        } catch {
+            w.bytes.removeSubrange(mark...)
+            throw error
+        }
+    }
+}
+
+/// Reads the cached form and writes wire form as it goes (see `CachedViews.write`).
+struct CacheWireReader {
+    var r: CacheReader
+    var w: IMAPWriter
+
+    init(p: UnsafeBufferPointer<UInt8>, w: IMAPWriter) {
+        self.r = CacheReader(p: p)
+        self.w = w
+    }
+
+    @inline(__always)
+    mutating func slice(_ n: Int) throws(CachedViewsError) -> UnsafeBufferPointer<UInt8> {
+        guard n >= 0, n <= r.p.count - r.i else { throw CachedViewsError("length past the end", at: r.i) }
+        let s = UnsafeBufferPointer(rebasing: r.p[r.i..<(r.i + n)])
+        r.i += n
+        return s
+    }
+
+    @inline(__always)
+    mutating func string(_ emit: Bool) throws(CachedViewsError) {
+        let s = try slice(try r.varint())
+        if emit { w.string(s) }
+    }
+
+    @inline(__always)
+    mutating func nstring(_ emit: Bool) throws(CachedViewsError) {
+        let n = try r.varint()
+        if n == 0 {
+            if emit { w.nilValue() }
+            return
+        }
+        let s = try slice(n - 1)
+        if emit { w.string(s) }
+    }
+
+    mutating func addresses(_ emit: Bool) throws(CachedViewsError) {
+        let at = r.i
+        let n = try r.varint()
+        if n == 0 {
+            if emit { w.nilValue() }
+            return
+        }
+        guard n - 1 <= (r.p.count - r.i) / 4 else { throw CachedViewsError("count past the end", at: at) }
+        if emit && n == 1 { w.nilValue() }
+        if emit && n > 1 { w.open() }
+        for _ in 0..<(n - 1) {
+            if emit { w.open() }
+            try nstring(emit)
+            if emit { w.space() }
+            try nstring(emit)
+            if emit { w.space() }
+            try nstring(emit)
+            if emit { w.space() }
+            try nstring(emit)
+            if emit { w.close() }
+        }
+        if emit && n > 1 { w.close() }
+    }
+
+    mutating func envelope(emit: Bool) throws(CachedViewsError) {
+        if emit { w.open() }
+        try nstring(emit)
+        if emit { w.space() }
+        try nstring(emit)
+        for _ in 0..<6 {
+            if emit { w.space() }
+            try addresses(emit)
+        }
+        if emit { w.space() }
+        try nstring(emit)
+        if emit { w.space() }
+        try nstring(emit)
+        if emit { w.close() }
+    }
+
+    mutating func params(_ emit: Bool) throws(CachedViewsError) {
+        let n = try r.count(minSize: 2)
+        if emit && n == 0 { w.nilValue() }
+        if emit && n > 0 { w.open() }
+        for k in 0..<n {
+            if emit && k > 0 { w.space() }
+            try string(emit)
+            if emit { w.space() }
+            try string(emit)
+        }
+        if emit && n > 0 { w.close() }
+    }
+
+    mutating func disposition(_ emit: Bool) throws(CachedViewsError) {
+        let at = r.i
+        switch try r.byte() {
+        case 0:
+            if emit { w.nilValue() }
+        case 1:
+            if emit { w.open() }
+            try string(emit)
+            if emit { w.space() }
+            try params(emit)
+            if emit { w.close() }
+        default:
+            throw CachedViewsError("bad disposition tag", at: at)
+        }
+    }
+
+    mutating func languages(_ emit: Bool) throws(CachedViewsError) {
+        let n = try r.count(minSize: 1)
+        if emit && n == 0 { w.nilValue() }
+        if emit && n > 0 { w.open() }
+        for k in 0..<n {
+            if emit && k > 0 { w.space() }
+            try string(emit)
+        }
+        if emit && n > 0 { w.close() }
+    }
+
+    /// The extension fields after the basic ones; written only with `ext`.
+    mutating func tail(_ emit: Bool, _ ext: Bool, single: Bool) throws(CachedViewsError) {
+        let e = emit && ext
+        if single {
+            if e { w.space() }
+            try nstring(e)
+        } else {
+            if e { w.space() }
+            try params(e)
+        }
+        if e { w.space() }
+        try disposition(e)
+        if e { w.space() }
+        try languages(e)
+        if e { w.space() }
+        try nstring(e)
+    }
+
+    mutating func body(depth: Int, emit: Bool, extensions ext: Bool) throws(CachedViewsError) {
+        let at = r.i
+        guard depth < CachedViews.maxDepth else { throw CachedViewsError("nesting too deep", at: at) }
+        switch try r.byte() {
+        case 1:
+            if emit { w.open() }
+            try string(emit)
+            if emit { w.space() }
+            try string(emit)
+            if emit { w.space() }
+            try params(emit)
+            if emit { w.space() }
+            try nstring(emit)
+            if emit { w.space() }
+            try nstring(emit)
+            if emit { w.space() }
+            try string(emit)
+            if emit { w.space() }
+            let octets = try r.varint()
+            if emit { w.number(octets) }
+            let kindAt = r.i
+            switch try r.byte() {
+            case 0:
+                break
+            case 1:
+                let lines = try r.varint()
+                if emit { w.space(); w.number(lines) }
+            case 2:
+                if emit { w.space() }
+                try envelope(emit: emit)
+                if emit { w.space() }
+                try body(depth: depth + 1, emit: emit, extensions: ext)
+                let lines = try r.varint()
+                if emit { w.space(); w.number(lines) }
+            default:
+                throw CachedViewsError("bad body kind", at: kindAt)
+            }
+            try tail(emit, ext, single: true)
+            if emit { w.close() }
+        case 2:
+            let n = try r.count(minSize: 1)
+            guard n > 0 else { throw CachedViewsError("multipart without parts", at: at) }
+            if emit { w.open() }
+            for _ in 0..<n { try body(depth: depth + 1, emit: emit, extensions: ext) }
+            if emit { w.space() }
+            try string(emit)
+            try tail(emit, ext, single: false)
+            if emit { w.close() }
+        default:
+            throw CachedViewsError("bad body tag", at: at)
+        }
+    }
+}

@@ -71,3 +71,45 @@ import Testing
         #expect(throws: CachedViewsError.self) { try CachedViews.decode([CachedViews.version, 0xFF, 0xFF, 0xFF, 0x7F]) }
     }
 }
+
+@Suite struct CachedWireTests {
+    @Test(arguments: IMAPFixtures.names)
+    func wireFromCacheEqualsWireFromViews(_ name: String) throws {
+        let v = IMAPMessageView(bytes: IMAPFixtures.bytes(name))
+        let (e, b) = (v.envelope, v.bodyStructure)
+        let cached = CachedViews.encode(envelope: e, body: b)
+        for ext in [true, false] {
+            var direct = IMAPWriter()
+            direct.envelope(e)
+            direct.space()
+            direct.bodyStructure(b, extensions: ext)
+            var fromCache = IMAPWriter()
+            try CachedViews.write(cached, envelope: true, body: true, extensions: ext, into: &fromCache)
+            #expect(fromCache.bytes == direct.bytes, "\(name) extensions: \(ext)")
+        }
+        var onlyBody = IMAPWriter()
+        try CachedViews.write(cached, envelope: false, body: true, into: &onlyBody)
+        var direct = IMAPWriter()
+        direct.bodyStructure(b, extensions: true)
+        #expect(onlyBody.bytes == direct.bytes)
+    }
+
+    @Test func garbageLeavesTheWriterUntouched() {
+        let v = IMAPMessageView(bytes: IMAPFixtures.bytes("mixed-attachment.eml"))
+        let enc = CachedViews.encode(envelope: v.envelope, body: v.bodyStructure)
+        var rng = SplitMix(seed: 9)
+        for cut in 0..<enc.count {
+            var w = IMAPWriter()
+            w.raw("* 1 FETCH (")
+            #expect(throws: CachedViewsError.self) { try CachedViews.write(Array(enc[..<cut]), envelope: true, body: true, into: &w) }
+            #expect(w.bytes == Array("* 1 FETCH (".utf8))
+        }
+        for _ in 0..<10_000 {
+            var m = enc
+            m[Int(rng.next() % UInt64(m.count))] = UInt8(truncatingIfNeeded: rng.next())
+            var w = IMAPWriter()
+            let ok = (try? CachedViews.write(m, envelope: true, body: true, into: &w)) != nil
+            #expect(ok == ((try? CachedViews.decode(m)) != nil))
+        }
+    }
+}
