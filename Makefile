@@ -2,7 +2,7 @@
 SWIFT        ?= swift
 DEV_DATA     ?= .roost-dev
 FUZZ_TIME    ?= 60
-FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse
+FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews
 
 .PHONY: deps build run test fuzz bench clean
 

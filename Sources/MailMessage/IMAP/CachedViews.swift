@@ -190,7 +190,11 @@ struct CacheReader {
         while true {
             let b = try byte()
             v |= UInt64(b & 0x7F) << shift
-            if b < 0x80 { break }
+            if b < 0x80 {
+                // Only the shortest form is valid, so every value has one encoding.
+                guard b != 0 || shift == 0 else { throw CachedViewsError("varint not in shortest form", at: start) }
+                break
+            }
             shift += 7
             guard shift < 63 else { throw CachedViewsError("varint too long", at: start) }
         }

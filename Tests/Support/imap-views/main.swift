@@ -4,6 +4,8 @@
 //   imap-views --batch             reads `FILE<TAB>ITEMS` lines; answers each with a header line
 //                                  `OK <n>` / `NO <n>` / `BAD <n>` and n bytes. ITEMS `PARTS`
 //                                  lists the part numbers with `leaf`, `multipart` or `message`.
+//   imap-views --cache FILE        writes the cached form of FILE's ENVELOPE + BODYSTRUCTURE
+//                                  (used to make seeds for Fuzz/FuzzIMAPViews)
 import Foundation
 import MailMessage
 
@@ -68,7 +70,11 @@ func respond(_ path: String, _ itemText: String) -> (String, [UInt8]) {
 }
 
 let args = CommandLine.arguments
-if args.count >= 2 && args[1] == "--batch" {
+if args.count == 3 && args[1] == "--cache" {
+    guard let data = FileManager.default.contents(atPath: args[2]) else { exit(1) }
+    let view = IMAPMessageView(bytes: [UInt8](data))
+    FileHandle.standardOutput.write(Data(CachedViews.encode(envelope: view.envelope, body: view.bodyStructure)))
+} else if args.count >= 2 && args[1] == "--batch" {
     while let line = readLine(strippingNewline: true) {
         let fields = line.split(separator: "\t", maxSplits: 1).map(String.init)
         let (kind, body) = fields.count == 2 ? respond(fields[0], fields[1]) : ("BAD", Array("expected FILE<TAB>ITEMS".utf8))
