@@ -28,7 +28,8 @@ fuzz: deps
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build-fuzz/corpus/$$t; \
 	  echo "== $$t for $(FUZZ_TIME)s"; \
-	  .build-fuzz/release/$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 \
+	  .build-fuzz/release/$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=.build-fuzz/ \
 	    .build-fuzz/corpus/$$t Fuzz/seeds/$$t || exit 1; \
 	done
 

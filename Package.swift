@@ -12,10 +12,13 @@ let package = Package(
     products: [
         .executable(name: "roost", targets: ["roost"]),
         .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "Projections", targets: ["Projections"]),
+        .library(name: "Frontends", targets: ["Frontends"]),
         .library(name: "MailMessage", targets: ["MailMessage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // System liblz4 (apt: liblz4-dev); not vendored.
@@ -27,6 +30,24 @@ let package = Package(
             dependencies: ["CLZ4", "CCRC32C"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Projections",
+            dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // System libcrypt (apt: libcrypt-dev) for crypt(3) password hashes.
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        .target(
+            name: "Frontends",
+            dependencies: ["Journal", "Projections", "CCrypt"],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by tests and test child processes; not a product.
+        .target(
+            name: "RoostTesting",
+            dependencies: ["Journal"],
+            swiftSettings: swiftSettings
+        ),
         // RFC 5322 + MIME parsing over bytes. Pure: no I/O, no Foundation; iconv from Glibc.
         .target(
             name: "MailMessage",
@@ -36,6 +57,8 @@ let package = Package(
             name: "roost",
             dependencies: [
                 "Journal",
+                "Projections",
+                "Frontends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -52,6 +75,23 @@ let package = Package(
             name: "imap-views",
             dependencies: ["MailMessage"],
             path: "Tests/Support/imap-views",
+            swiftSettings: swiftSettings
+        ),
+        // A child process for the projection crash test: appends and applies until killed.
+        .executableTarget(
+            name: "projection-crash-child",
+            dependencies: ["Journal", "Projections", "RoostTesting"],
+            path: "Tests/Support/projection-crash-child",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FrontendsTests",
+            dependencies: ["Frontends"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ProjectionsTests",
+            dependencies: ["Projections", "Journal", "RoostTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -12,6 +12,35 @@ let package = Package(
     ],
     targets: [
         // Benchmark targets are added below, one per area (each a folder under Benchmarks/).
+
+        // MARK: Journal (issue 3): durable append, replay, compression ratio.
+        // Run: swift package --allow-writing-to-package-directory benchmark --target JournalBenchmarks
+        .executableTarget(
+            name: "JournalBenchmarks",
+            dependencies: [
+                "JournalBenchSupport",
+                .product(name: "Journal", package: "Roost"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "JournalBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The same measurements as a plain program printing one table (outside Benchmarks/<target>/
+        // so the benchmark plugin doesn't take it for a benchmark suite):
+        // swift run -c release JournalLoad
+        .executableTarget(
+            name: "JournalLoad",
+            dependencies: ["JournalBenchSupport", .product(name: "Journal", package: "Roost")],
+            path: "Tools/JournalLoad"
+        ),
+        .target(
+            name: "JournalBenchSupport",
+            dependencies: ["JournalBenchCLZ4", .product(name: "Journal", package: "Roost")],
+            path: "JournalBenchSupport"
+        ),
+        // The system liblz4, to measure the compression ceiling next to the journal's append throughput.
+        .systemLibrary(name: "JournalBenchCLZ4", path: "JournalBenchCLZ4"),
+        // MARK: end Journal
         .executableTarget(
             name: "MessageParseBenchmarks",
             dependencies: [

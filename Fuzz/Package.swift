@@ -11,6 +11,8 @@ let package = Package(
     ],
     targets: [
         // One executable per parser; each folder's main.swift defines LLVMFuzzerTestOneInput.
+        .executableTarget(name: "FuzzJournalRecord", dependencies: [.product(name: "Journal", package: "Roost")], path: "FuzzJournalRecord"),
+        .executableTarget(name: "FuzzEventDecode", dependencies: [.product(name: "Journal", package: "Roost")], path: "FuzzEventDecode"),
         .executableTarget(
             name: "FuzzMessageParse",
             dependencies: [.product(name: "MailMessage", package: "Roost")],

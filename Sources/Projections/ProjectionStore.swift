@@ -1,0 +1,213 @@
+public import GRDB
+public import Journal
+import Foundation
+
+/// The projection database: one SQLite file in WAL mode, written only by the projector
+/// (DESIGN.md invariant 1), read by everyone.
+public final class ProjectionStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    public struct SchemaMismatch: Error, CustomStringConvertible {
+        public var found: Int
+        public var description: String { "projection schema version \(found), this Roost uses \(ProjectionSchema.version)" }
+    }
+
+    /// Opens (creating if needed) the database at `path`. A database made by another schema
+    /// version is thrown away and created empty: the projector then rebuilds it from the journal.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        // WAL with synchronous=NORMAL: a crash may lose the last transactions, never corrupt; the
+        // projector replays whatever is missing from the journal.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        configuration.maximumReaderCount = 8
+        if let found = try? ProjectionStore.schemaVersion(at: path), found != ProjectionSchema.version {
+            ProjectionStore.removeDatabaseFiles(at: path)
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try ProjectionSchema.migrator().migrate(pool)
+    }
+
+    /// The version recorded in an existing database, or nil if there is none.
+    static func schemaVersion(at path: String) throws -> Int? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            guard try db.tableExists("meta") else { return -1 }
+            return try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schemaVersion'") ?? -1
+        }
+    }
+
+    static func removeDatabaseFiles(at path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    public func close() throws { try pool.close() }
+
+    /// The sequence number of the last event applied.
+    public func appliedSequence() throws -> UInt64 {
+        try pool.read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'appliedSequence'") ?? 0) }
+    }
+
+    // MARK: Accounts
+
+    public func user(address: String) throws -> UserInfo? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE address = ?", arguments: [address.lowercased()]).map(UserInfo.init(row:))
+        }
+    }
+
+    public func user(id: UserID) throws -> UserInfo? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE id = ?", arguments: [Int64(id: id)]).map(UserInfo.init(row:))
+        }
+    }
+
+    public func users() throws -> [UserInfo] {
+        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM user ORDER BY address").map(UserInfo.init(row:)) }
+    }
+
+    public func domains() throws -> [(id: DomainID, name: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name FROM domain ORDER BY name").map { (DomainID(column: $0["id"]), $0["name"]) }
+        }
+    }
+
+    public func isLocalDomain(_ name: String) throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM domain WHERE name = ?", arguments: [name.lowercased()]) ?? false }
+    }
+
+    /// Where mail to `address` goes: a user's own address, an alias, the address without its
+    /// `+tag` (subaddressing, RFC 5233), then the domain's catch-all; empty if nowhere.
+    public func resolve(address: String) throws -> Destination {
+        let lowered = address.lowercased()
+        guard let at = lowered.lastIndex(of: "@") else { return Destination(users: [], forwardTo: []) }
+        let local = lowered[..<at], domain = lowered[lowered.index(after: at)...]
+        var candidates = [lowered]
+        if let plus = local.firstIndex(of: "+"), plus != local.startIndex {
+            candidates.append(String(local[..<plus]) + "@" + domain)
+        }
+        candidates.append("@" + domain)
+        return try pool.read { db in
+            for candidate in candidates {
+                if !candidate.hasPrefix("@"),
+                   let user = try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE address = ?", arguments: [candidate]) {
+                    return Destination(users: [UserID(column: user)], forwardTo: [])
+                }
+                let targets = try Row.fetchAll(db, sql: """
+                    SELECT userId, forwardTo FROM aliasTarget WHERE address = ? ORDER BY position
+                    """, arguments: [candidate])
+                if !targets.isEmpty {
+                    return Destination(users: targets.compactMap { ($0["userId"] as Int64?).map(UserID.init(column:)) },
+                                       forwardTo: targets.compactMap { $0["forwardTo"] })
+                }
+            }
+            return Destination(users: [], forwardTo: [])
+        }
+    }
+
+    // MARK: Mailboxes and messages
+
+    public func mailboxes(user: UserID) throws -> [MailboxInfo] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT m.*, (SELECT COUNT(*) FROM message WHERE mailboxId = m.id) AS messageCount
+                FROM mailbox m WHERE userId = ? ORDER BY name
+                """, arguments: [Int64(id: user)]).map(MailboxInfo.init(row:))
+        }
+    }
+
+    public func mailbox(user: UserID, name: String) throws -> MailboxInfo? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT m.*, (SELECT COUNT(*) FROM message WHERE mailboxId = m.id) AS messageCount
+                FROM mailbox m WHERE userId = ? AND name = ?
+                """, arguments: [Int64(id: user), name]).map(MailboxInfo.init(row:))
+        }
+    }
+
+    public func subscriptions(user: UserID) throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM subscription WHERE userId = ? ORDER BY name", arguments: [Int64(id: user)]) }
+    }
+
+    /// The messages of a mailbox in UID order.
+    public func messages(mailbox: MailboxID) throws -> [MessageInfo] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM message WHERE mailboxId = ? ORDER BY uid", arguments: [Int64(id: mailbox)])
+                .map(MessageInfo.init(row:))
+        }
+    }
+
+    public func message(mailbox: MailboxID, uid: UInt32) throws -> MessageInfo? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM message WHERE mailboxId = ? AND uid = ?", arguments: [Int64(id: mailbox), Int64(uid)])
+                .map(MessageInfo.init(row:))
+        }
+    }
+
+    /// UIDs expunged with a MODSEQ above `modseq` (QRESYNC's VANISHED (EARLIER)).
+    public func expunged(mailbox: MailboxID, since modseq: UInt64) throws -> [UInt32] {
+        try pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT uid FROM expunged WHERE mailboxId = ? AND modseq > ? ORDER BY uid",
+                               arguments: [Int64(id: mailbox), Int64(modseq)]).map { UInt32($0) }
+        }
+    }
+
+    /// Every table, rows in key order, one line per row: equal dumps mean equal projections.
+    public func canonicalDump() throws -> String {
+        try pool.read { db in
+            var out = ""
+            for (table, order) in ProjectionSchema.dumpOrder {
+                out += "== \(table)\n"
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(order)") {
+                    out += row.columnNames.map { name in "\(name)=\(render(row[name] as DatabaseValue))" }.joined(separator: " ") + "\n"
+                }
+            }
+            return out
+        }
+    }
+}
+
+private func render(_ value: DatabaseValue) -> String {
+    switch value.storage {
+    case .null: return "NULL"
+    case .int64(let i): return String(i)
+    case .double(let d): return String(d)
+    case .string(let s): return "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    case .blob(let data): return "x'" + data.map { String(format: "%02x", $0) }.joined() + "'"
+    }
+}
+
+extension UserInfo {
+    init(row: Row) {
+        self.init(id: UserID(column: row["id"]), domain: DomainID(column: row["domainId"]), localPart: row["localPart"],
+                  address: row["address"], passwordHash: row["passwordHash"], displayName: row["displayName"])
+    }
+}
+
+extension MailboxInfo {
+    init(row: Row) {
+        let specialUse: String = row["specialUse"]
+        self.init(id: MailboxID(column: row["id"]), user: UserID(column: row["userId"]), name: row["name"],
+                  uidValidity: UInt32(truncatingIfNeeded: row["uidValidity"] as Int64), uidNext: UInt32(truncatingIfNeeded: row["uidNext"] as Int64),
+                  highestModseq: UInt64(row["highestModseq"] as Int64),
+                  specialUse: specialUse.isEmpty ? [] : specialUse.split(separator: " ").map(String.init),
+                  messageCount: row["messageCount"] ?? 0)
+    }
+}
+
+extension MessageInfo {
+    init(row: Row) {
+        let header: Int64? = row["headerSequence"]
+        self.init(mailbox: MailboxID(column: row["mailboxId"]), uid: UInt32(truncatingIfNeeded: row["uid"] as Int64),
+                  ref: MessageRef(event: UInt64(row["refEvent"] as Int64), ordinal: UInt32(truncatingIfNeeded: row["refOrdinal"] as Int64)),
+                  modseq: UInt64(row["modseq"] as Int64), flags: FlagSet.decode(row["flags"]),
+                  internalDate: row["internalDate"], size: row["size"], bodySequence: UInt64(row["bodySequence"] as Int64),
+                  headerSequence: header.map { UInt64($0) })
+    }
+}

@@ -1,0 +1,99 @@
+public import Journal
+import GRDB
+
+/// The one writer of the projection tables: applies journal events in order, recording the last
+/// applied sequence number in the same SQLite transaction, and wakes whoever waits for them.
+///
+/// Writers append to the journal, then `await projector.apply(through: seq)` before replying:
+/// that is DESIGN.md invariant 2 (acknowledged means durable *and* visible).
+public actor Projector {
+    public let journal: Journal
+    public let store: ProjectionStore
+    public private(set) var appliedSequence: UInt64
+    /// Events applied per transaction: big enough to amortise the commit, small enough that
+    /// waiting writers are not held up long.
+    let batchSize: Int
+    private var subscribers: [MailboxID: [Int: AsyncStream<MailboxChange>.Continuation]] = [:]
+    private var nextSubscriber = 0
+
+    public init(journal: Journal, store: ProjectionStore, batchSize: Int = 2000) throws {
+        self.journal = journal
+        self.store = store
+        self.batchSize = batchSize
+        appliedSequence = try store.appliedSequence()
+    }
+
+    /// Applies every event the journal has that the projections don't; call before binding ports.
+    public func catchUp() async throws {
+        try await apply(through: journal.lastSequence)
+    }
+
+    /// Returns once every event up to `sequence` is applied (read-your-writes).
+    public func apply(through sequence: UInt64) async throws {
+        while appliedSequence < sequence {
+            let from = appliedSequence + 1
+            let through = min(sequence, journal.lastSequence, from + UInt64(batchSize) - 1)
+            guard through >= from else { throw JournalError.noSuchSequence(sequence) }
+            let journal = self.journal
+            let changes = try await store.pool.write { db -> [MailboxChange] in
+                var applier = EventApplier(journal: journal)
+                var cursorError: (any Error)?
+                try journal.forEach(from: from, through: through) { view in
+                    guard cursorError == nil else { return }
+                    do {
+                        if let event = try Event.decode(type: view.type, payload: view.payload) {
+                            try applier.apply(event, sequence: view.sequence, db: db)
+                        }
+                    } catch let error as FieldDecodingError {
+                        // A payload this version cannot decode changes nothing, on every replay alike.
+                        _ = error
+                    } catch {
+                        cursorError = error
+                    }
+                }
+                if let cursorError { throw cursorError }
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'appliedSequence'", arguments: [Int64(through)])
+                return applier.changes
+            }
+            appliedSequence = through
+            publish(changes)
+        }
+    }
+
+    /// Changes to `mailbox` from now on, until the stream is dropped.
+    public func changes(for mailbox: MailboxID) -> AsyncStream<MailboxChange> {
+        let (stream, continuation) = AsyncStream<MailboxChange>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        let id = nextSubscriber
+        nextSubscriber += 1
+        subscribers[mailbox, default: [:]][id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unsubscribe(mailbox, id) }
+        }
+        return stream
+    }
+
+    private func unsubscribe(_ mailbox: MailboxID, _ id: Int) {
+        subscribers[mailbox]?[id] = nil
+        if subscribers[mailbox]?.isEmpty == true { subscribers[mailbox] = nil }
+    }
+
+    private func publish(_ changes: [MailboxChange]) {
+        guard !subscribers.isEmpty else { return }
+        for change in changes {
+            guard let listeners = subscribers[change.mailbox] else { continue }
+            for continuation in listeners.values { continuation.yield(change) }
+            if case .deleted = change.kind {
+                for continuation in listeners.values { continuation.finish() }
+            }
+        }
+    }
+}
+
+extension Journal {
+    /// Appends events, then waits until the projector has applied them: the reply may be sent.
+    public func append(events: [any EventBody], applyingWith projector: Projector) async throws -> [UInt64] {
+        let sequences = try await append(events: events)
+        if let last = sequences.last { try await projector.apply(through: last) }
+        return sequences
+    }
+}

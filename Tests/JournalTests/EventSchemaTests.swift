@@ -1,0 +1,173 @@
+import Testing
+@testable import Journal
+
+/// One sample of every event type, with every field set, so round trips cover all fields.
+func sampleEvents() -> [any EventBody] {
+    let user = UserID(rawValue: 0x1234_5678_9ABC)
+    let domain = DomainID(rawValue: 77)
+    let inbox = MailboxID(rawValue: 0xFFFF_FFFF_FFFF_FFFF)
+    let junk = MailboxID(rawValue: 5)
+    let imap = EventContext(actor: .user(user), proto: "imap", clientAddress: "[2001:db8::1]:50123")
+    let admin = EventContext.system("admin")
+    let refs = [MessageRef(event: 10), MessageRef(event: 11, ordinal: 3)]
+    let transfer = MessagesTransferred(context: imap, source: inbox, messages: refs, destination: junk)
+    let subscription = MailboxSubscription(context: imap, user: user, name: "Archive/2026")
+    return [
+        DomainAdded(context: admin, domain: domain, name: "example.org"),
+        DomainRemoved(context: admin, domain: domain),
+        UserCreated(context: admin, user: user, domain: domain, localPart: "alice", passwordHash: "$y$j9T$abc$def", displayName: "Alice Ä"),
+        UserDeleted(context: admin, user: user),
+        PasswordChanged(context: EventContext(actor: .user(user), proto: "managesieve"), user: user, passwordHash: "$6$salt$hash"),
+        AliasAdded(context: admin, address: "@example.org", kind: .catchAll, users: [user, UserID(rawValue: 2)], forwardTo: ["bob@elsewhere.net"]),
+        AliasRemoved(context: admin, address: "postmaster@example.org"),
+        MessageReceived(
+            context: EventContext(actor: .system("smtp"), proto: "smtp", clientAddress: "192.0.2.7:25001"),
+            envelope: Envelope(
+                mailFrom: "", mailParameters: [.init(keyword: "SIZE", value: "1234"), .init(keyword: "SMTPUTF8")],
+                recipients: [.init(address: "alice@example.org", notify: "SUCCESS,FAILURE", originalRecipient: "rfc822;alice@example.org",
+                                   parameters: [.init(keyword: "X-FOO", value: "bar")]),
+                             .init(address: "bob@example.org")],
+                clientIP: "192.0.2.7", clientPort: 25001, clientName: "mx.sender.example", helo: "mx.sender.example",
+                withProtocol: "ESMTPSA", tlsVersion: "TLSv1.3", tlsCipher: "TLS_AES_256_GCM_SHA384",
+                authenticatedUser: user, authenticationMechanism: "PLAIN", receivedAt: -5, listener: "submission"),
+            message: Array("Subject: hi\r\n\r\nbody \u{0}\u{FF}\r\n".utf8) + [0x00, 0xFF, 0x80]),
+        MessageDelivered(context: .system("pipeline"), received: 8, recipient: "alice@example.org", user: user, mailbox: inbox,
+                         addedHeader: Array("Return-Path: <>\r\n".utf8), flags: ["$Junk", "\\Seen"]),
+        MessageAppended(context: imap, mailbox: junk, flags: ["\\Draft"], internalDate: 1_796_108_000_000_000,
+                        zoneOffsetMinutes: -330, message: Array("From: a@b\r\n\r\nx".utf8)),
+        FlagsChanged(context: imap, mailbox: inbox, messages: refs, operation: .replace, flags: ["\\Answered", "work"]),
+        MessagesCopied(transfer),
+        MessagesMoved(transfer),
+        MessagesExpunged(context: imap, mailbox: inbox, messages: refs),
+        MailboxCreated(context: admin, mailbox: junk, user: user, name: "Junk", uidValidity: UInt32.max, specialUse: ["\\Junk"]),
+        MailboxRenamed(context: imap, mailbox: junk, newName: "Spam/Old"),
+        MailboxDeleted(context: imap, mailbox: junk),
+        MailboxSubscribed(subscription),
+        MailboxUnsubscribed(subscription),
+        FilterDecision(context: .system("pipeline"), received: 8, stage: "spam", verdict: "junk", scoreMilli: 7250,
+                       rules: [RuleResult(name: "BAYES_99", contributionMilli: 5000, evidence: "p=0.999"),
+                               RuleResult(name: "RCVD_IN_DNSBL", contributionMilli: -250, evidence: "127.0.0.2 in zen.example")]),
+    ]
+}
+
+func equal(_ a: any EventBody, _ b: any EventBody) -> Bool {
+    func open<T: EventBody>(_ x: T) -> Bool { (b as? T) == x }
+    return open(a)
+}
+
+@Suite struct EventSchemaTests {
+    @Test func samplesCoverEveryEventType() {
+        #expect(Set(sampleEvents().map { type(of: $0).type }) == Set(EventType.allCases))
+    }
+
+    @Test func everyEventRoundTrips() throws {
+        for event in sampleEvents() {
+            let record = event.record()
+            #expect(record.type == type(of: event).type.rawValue)
+            let decoded = try #require(try record.payload.withUnsafeBytes { try Event.decode(type: record.type, payload: $0) })
+            #expect(equal(decoded.body, event), "\(type(of: event).type)")
+        }
+    }
+
+    @Test func everyEventRoundTripsThroughTheJournal() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(directory: dir.path, options: JournalOptions(segmentSize: 8192))
+        let events = sampleEvents()
+        let seqs = try await journal.append(events: events)
+        journal.close()
+        let reopened = try Journal(directory: dir.path, mode: .readOnly)
+        for (seq, event) in zip(seqs, events) {
+            let decoded = try #require(try Event.decode(try reopened.record(seq)))
+            #expect(equal(decoded.body, event))
+        }
+    }
+
+    @Test func unknownFieldsAreSkipped() throws {
+        for event in sampleEvents() {
+            var writer = FieldWriter()
+            // Fields a later version might add, before and after the known ones.
+            writer.uint(900, 12345)
+            writer.string(901, "from the future")
+            event.encode(to: &writer)
+            writer.fixed64(902, 0xDEAD_BEEF)
+            writer.data(903, [1, 2, 3])
+            let decoded = try #require(try writer.bytes.withUnsafeBytes { try Event.decode(type: type(of: event).type.rawValue, payload: $0) })
+            #expect(equal(decoded.body, event), "\(type(of: event).type)")
+        }
+    }
+
+    @Test func unknownEventTypesAreSkippedByReaders() async throws {
+        #expect(try [UInt8]([1, 2]).withUnsafeBytes { try Event.decode(type: 4242, payload: $0) } == nil)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(directory: dir.path, options: JournalOptions(segmentSize: 8192))
+        defer { journal.close() }
+        let known = DomainAdded(context: .system("t"), domain: DomainID(rawValue: 1), name: "a.example")
+        _ = try await journal.append([RecordInput(type: 4242, payload: [0xFF, 0xFF]), known.record()])
+        var decoded: [EventType] = []
+        try journal.forEach { view in
+            if let event = try Event.decode(type: view.type, payload: view.payload) { decoded.append(event.type) }
+        }
+        #expect(decoded == [.domainAdded])
+    }
+
+    @Test func truncatedAndGarbagePayloadsNeverCrash() throws {
+        var generator = SystemRandomNumberGenerator()
+        for event in sampleEvents() {
+            let bytes = event.record().payload
+            let tag = type(of: event).type.rawValue
+            for cut in 0..<bytes.count {
+                // Either an error or some best-effort value; never a crash or a hang.
+                _ = try? Array(bytes[0..<cut]).withUnsafeBytes { try Event.decode(type: tag, payload: $0) }
+            }
+            for _ in 0..<50 {
+                var mutated = bytes
+                for _ in 0..<3 { mutated[Int.random(in: 0..<mutated.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
+                _ = try? mutated.withUnsafeBytes { try Event.decode(type: tag, payload: $0) }
+            }
+        }
+    }
+
+    @Test func malformedPayloadsGiveClearErrors() {
+        func decode(_ bytes: [UInt8]) throws { _ = try bytes.withUnsafeBytes { try Event.decode(type: EventType.domainAdded.rawValue, payload: $0) } }
+        #expect(throws: FieldDecodingError.self) { try decode([0x80]) }                        // truncated varint
+        #expect(throws: FieldDecodingError.self) { try decode([0x1A, 0x05, 0x41]) }            // length past the end
+        #expect(throws: FieldDecodingError.self) { try decode([0x1B]) }                        // wire type 3
+        #expect(throws: FieldDecodingError.self) { try decode([0x10] + [UInt8](repeating: 0xFF, count: 11)) }  // varint too long
+        #expect(throws: FieldDecodingError.self) { try decode([0x12, 0x01, 0x41]) }            // bytes where an integer belongs
+        // Nesting is bounded (the schema nests at most a few levels; the bound is a backstop).
+        #expect(throws: FieldDecodingError.self) {
+            try [UInt8]([0x08, 0x01]).withUnsafeBytes { _ = try FieldReader($0, depth: FieldReader.maximumDepth + 1) }
+        }
+    }
+
+    @Test func zigzagAndVarintEdges() throws {
+        var w = FieldWriter()
+        let values: [Int64] = [0, -1, 1, Int64.min, Int64.max, -300, 300]
+        for v in values { w.int(1, v) }
+        w.uint(2, UInt64.max)
+        try w.bytes.withUnsafeBytes { buffer in
+            var r = try FieldReader(buffer)
+            var ints: [Int64] = []
+            var last: UInt64 = 0
+            while let (n, v) = try r.next() {
+                if n == 1 { ints.append(try v.int()) } else { last = try v.uint() }
+            }
+            #expect(ints == values)
+            #expect(last == UInt64.max)
+        }
+    }
+
+    @Test func dumpDescriptionsShowFieldsAndAbbreviateBodies() throws {
+        let received = sampleEvents().first { $0 is MessageReceived }!
+        let text = EventDescription.describe(Event(received))
+        #expect(text.contains("mailFrom=\"\""))
+        #expect(text.contains("<"), "body abbreviated")
+        #expect(text.contains("\"Subject: hi\""))
+        #expect(!text.contains("body "))
+        #expect(EventDescription.describe(Event(received), bodies: true).contains("body "))
+        let moved = EventDescription.describe(Event(sampleEvents().first { $0 is MessagesMoved }!))
+        #expect(moved.contains("messages=[#10, #11.3]"))
+    }
+}
