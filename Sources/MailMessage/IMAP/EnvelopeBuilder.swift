@@ -21,12 +21,12 @@ extension Envelope {
             case .subject: e.subject = v
             case .inReplyTo: e.inReplyTo = v
             case .messageID: e.messageID = v
-            case .from: e.from = (e.from ?? []) + EnvelopeAddressParser.parse(v)
-            case .sender: e.sender = (e.sender ?? []) + EnvelopeAddressParser.parse(v)
-            case .replyTo: e.replyTo = (e.replyTo ?? []) + EnvelopeAddressParser.parse(v)
-            case .to: e.to = (e.to ?? []) + EnvelopeAddressParser.parse(v)
-            case .cc: e.cc = (e.cc ?? []) + EnvelopeAddressParser.parse(v)
-            case .bcc: e.bcc = (e.bcc ?? []) + EnvelopeAddressParser.parse(v)
+            case .from: EnvelopeAddressParser.append(v, to: &e.from)
+            case .sender: EnvelopeAddressParser.append(v, to: &e.sender)
+            case .replyTo: EnvelopeAddressParser.append(v, to: &e.replyTo)
+            case .to: EnvelopeAddressParser.append(v, to: &e.to)
+            case .cc: EnvelopeAddressParser.append(v, to: &e.cc)
+            case .bcc: EnvelopeAddressParser.append(v, to: &e.bcc)
             }
         }
         // "If the Sender or Reply-To header fields are absent ... or are present but empty, the
@@ -81,202 +81,366 @@ extension Array where Element == UInt8 {
 
 /// Reads an address list into envelope addresses (RFC 5322 §3.4, obsolete forms of §4.4),
 /// keeping the phrase, local part and domain as sent: quoting removed, nothing decoded.
+///
+/// The lexer yields ranges into the value (no array per token); the texts the envelope keeps
+/// are copied out of them once, into the arrays of the result.
 enum EnvelopeAddressParser {
-    typealias Token = StructuredLexer.Token
+    enum Kind: UInt8 {
+        case atom, quoted, comment, domainLiteral, special
+    }
+
+    /// A token of the value: `s..<e` is the atom, or the inside of the quotes, parentheses or
+    /// brackets, still escaped; `ch` is the byte of a special.
+    struct Token {
+        var kind: Kind
+        var ch: UInt8
+        var s: Int
+        var e: Int
+    }
 
     /// Parses the list up to the first thing that is not an address; the rest is dropped (a
     /// broken list yields the addresses before the break, as Dovecot reads it). An open group
     /// is closed with its end marker so the list stays well formed.
     static func parse(_ value: [UInt8]) -> [EnvelopeAddress] {
-        let t = StructuredLexer.tokens(value, dotIsSpecial: false)
         var out: [EnvelopeAddress] = []
+        parse(value, into: &out)
+        return out
+    }
+
+    /// `parse`, joined to the list already there (nil counts as empty).
+    static func append(_ value: [UInt8], to list: inout [EnvelopeAddress]?) {
+        var l = list ?? []
+        list = nil
+        parse(value, into: &l)
+        list = l
+    }
+
+    /// `parse`, appending to `out`.
+    static func parse(_ value: [UInt8], into out: inout [EnvelopeAddress]) {
+        let p = Parser(b: value, t: tokens(value))
+        let n = p.t.count
         var i = 0
-        while i < t.count {
-            if case .special(44) = t[i] {
+        while i < n {
+            if p.isSpecial(i, 44) {
                 i += 1  // obs-addr-list: empty elements
                 continue
             }
-            guard parseAddress(t, &i, inGroup: false, into: &out) else { break }
-            guard i < t.count else { break }
-            guard case .special(44) = t[i] else { break }
+            guard p.parseAddress(&i, inGroup: false, into: &out) else { break }
+            guard i < n else { break }
+            guard p.isSpecial(i, 44) else { break }
         }
-        return out
     }
 
-    /// One address: a group, a name-addr, an addr-spec, or a bare phrase (broken). False when
-    /// what follows cannot be read as an address.
-    private static func parseAddress(_ t: [Token], _ i: inout Int, inGroup: Bool, into out: inout [EnvelopeAddress]) -> Bool {
-        var phrase: [[UInt8]] = []
-        var comment: [UInt8]?
-        while i < t.count {
-            switch t[i] {
-            case .atom(let w), .quoted(let w):
-                phrase.append(w)
+    /// The tokens of `StructuredLexer.tokens(b, dotIsSpecial: false)`, as ranges.
+    static func tokens(_ b: [UInt8]) -> [Token] {
+        var out: [Token] = []
+        out.reserveCapacity(16)
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if ASCII.isFWS(c) {
                 i += 1
-            case .domainLiteral(let w):
-                phrase.append([91] + w + [93])
+                continue
+            }
+            switch c {
+            case ASCII.quote:
+                // RFC 5322 §3.2.4 quoted-string; an unterminated one runs to the end.
                 i += 1
-            case .comment(let c):
-                if comment == nil { comment = c }
+                let s = i
+                while i < n && b[i] != ASCII.quote {
+                    i += (b[i] == ASCII.backslash && i + 1 < n) ? 2 : 1
+                }
+                out.append(Token(kind: .quoted, ch: 0, s: s, e: i))
                 i += 1
-            case .special(let c):
-                switch c {
-                case 60:  // '<' name-addr
-                    i += 1
-                    var a = parseAngle(t, &i)
-                    a.name = phrase.isEmpty ? trailingComment(t, &i) ?? comment.flatMap(nonEmpty) : joinPhrase(phrase)
-                    _ = trailingComment(t, &i)
-                    out.append(a)
-                    return true
-                case 58 where !inGroup:  // ':' group
-                    i += 1
-                    out.append(.groupStart(joinPhrase(phrase)))
-                    while i < t.count {
-                        if case .special(let d) = t[i] {
-                            if d == 59 { i += 1; break }
-                            if d == 44 { i += 1; continue }
-                        }
-                        guard parseAddress(t, &i, inGroup: true, into: &out) else {
-                            out.append(.groupEnd)
-                            return false
-                        }
-                        if i < t.count, case .special(let d) = t[i], d == 44 || d == 59 { continue }
-                        if i < t.count {
-                            out.append(.groupEnd)
-                            return false
+            case 40:
+                // RFC 5322 §3.2.2 comment, nested; unterminated runs to the end.
+                var depth = 1
+                i += 1
+                let s = i
+                var e = n
+                while i < n {
+                    let d = b[i]
+                    if d == ASCII.backslash && i + 1 < n {
+                        i += 2
+                        continue
+                    }
+                    if d == 40 { depth += 1 }
+                    if d == 41 {
+                        depth -= 1
+                        if depth == 0 {
+                            e = i
+                            i += 1
+                            break
                         }
                     }
-                    out.append(.groupEnd)
-                    _ = trailingComment(t, &i)
-                    return true
-                case 64:  // '@': the phrase was the local part of an addr-spec
                     i += 1
-                    let local = phrase.reduce(into: [UInt8]()) { $0 += $1 }
-                    let domain = parseDomain(t, &i)
-                    let name = trailingComment(t, &i) ?? comment.flatMap(nonEmpty)
-                    out.append(EnvelopeAddress(
-                        name: name, mailbox: local.isEmpty ? Envelope.missingMailbox : local,
-                        host: domain.isEmpty ? Envelope.missingDomain : domain))
-                    return true
-                default:
-                    // ',' or ';' or a stray special after a bare phrase with no address.
-                    return bare(phrase, comment, into: &out)
                 }
-            }
-        }
-        return bare(phrase, comment, into: &out)
-    }
-
-    /// A phrase with no '@' and no '<': one word is read as a local part without a domain,
-    /// several as a display name without an address.
-    private static func bare(_ phrase: [[UInt8]], _ comment: [UInt8]?, into out: inout [EnvelopeAddress]) -> Bool {
-        switch phrase.count {
-        case 0:
-            return false
-        case 1:
-            out.append(EnvelopeAddress(name: comment.flatMap(nonEmpty), mailbox: phrase[0], host: Envelope.missingDomain))
-        default:
-            out.append(EnvelopeAddress(name: joinPhrase(phrase), mailbox: Envelope.missingMailbox, host: Envelope.missingDomain))
-        }
-        return true
-    }
-
-    /// Inside `<...>`: optional obs-route `@a,@b:`, then local-part `@` domain, then `>`.
-    private static func parseAngle(_ t: [Token], _ i: inout Int) -> EnvelopeAddress {
-        var route: [UInt8] = []
-        // obs-route: "@" domain *("," ["@" domain]) ":"
-        if i < t.count, case .special(64) = t[i] {
-            var j = i
-            var r: [UInt8] = []
-            var ok = false
-            while j < t.count {
-                if case .special(let c) = t[j] {
-                    if c == 58 { ok = true; j += 1; break }
-                    if c == 62 { break }
-                    r.append(c)
-                } else if case .atom(let w) = t[j] {
-                    r += w
-                } else if case .domainLiteral(let w) = t[j] {
-                    r += [91] + w + [93]
-                }
-                j += 1
-            }
-            if ok {
-                route = r
-                i = j
-            }
-        }
-        var local: [UInt8] = []
-        var domain: [UInt8] = []
-        var sawAt = false
-        while i < t.count {
-            switch t[i] {
-            case .special(62):
+                out.append(Token(kind: .comment, ch: 0, s: s, e: e))
+            case 91:
+                // §3.4.1 domain-literal.
                 i += 1
-                return make(local, domain, sawAt, route)
-            case .special(64) where !sawAt:
-                sawAt = true
-            case .atom(let w), .quoted(let w):
-                if sawAt { domain += w } else { local += w }
-            case .domainLiteral(let w):
-                if sawAt { domain += [91] + w + [93] } else { local += w }
-            case .special(44) where !sawAt, .special(59) where !sawAt:
-                // A missing '>' (broken): the address ends at the list separator.
-                return make(local, domain, sawAt, route)
+                let s = i
+                while i < n && b[i] != 93 { i += 1 }
+                out.append(Token(kind: .domainLiteral, ch: 0, s: s, e: i))
+                i += 1
+            case 41, 60, 62, 58, 59, 64, 44, ASCII.backslash, 93:
+                out.append(Token(kind: .special, ch: c, s: i, e: i + 1))
+                i += 1
             default:
-                break
+                let s = i
+                while i < n && StructuredLexer.isAtext(b[i], dotIsSpecial: false) { i += 1 }
+                if i == s { i += 1 }  // a control byte: drop it
+                else { out.append(Token(kind: .atom, ch: 0, s: s, e: i)) }
             }
-            i += 1
-        }
-        return make(local, domain, sawAt, route)
-    }
-
-    private static func make(_ local: [UInt8], _ domain: [UInt8], _ sawAt: Bool, _ route: [UInt8]) -> EnvelopeAddress {
-        EnvelopeAddress(
-            adl: route.isEmpty ? nil : route,
-            mailbox: local.isEmpty ? (sawAt || !domain.isEmpty ? Envelope.missingMailbox : []) : local,
-            host: domain.isEmpty ? (local.isEmpty && !sawAt ? [] : Envelope.missingDomain) : domain)
-    }
-
-    /// domain: atoms (with dots) or a domain literal, up to a list separator.
-    private static func parseDomain(_ t: [Token], _ i: inout Int) -> [UInt8] {
-        var d: [UInt8] = []
-        while i < t.count {
-            switch t[i] {
-            case .atom(let w): d += w
-            case .domainLiteral(let w): d += [91] + w + [93]
-            case .comment: return d
-            case .quoted(let w): d += w
-            case .special(let c):
-                if c == 44 || c == 59 || c == 60 || c == 58 || c == 62 { return d }
-            }
-            i += 1
-            // A word after whitespace ends the domain ("a@b c@d" is two broken addresses).
-            if i < t.count, case .atom = t[i] { return d }
-        }
-        return d
-    }
-
-    /// A comment right after the address, used as the name when there is no phrase
-    /// (`joe@example.com (Joe Blow)`, RFC 5322 §4.4 practice).
-    private static func trailingComment(_ t: [Token], _ i: inout Int) -> [UInt8]? {
-        var found: [UInt8]?
-        while i < t.count, case .comment(let c) = t[i] {
-            if found == nil, !c.isEmpty { found = c }
-            i += 1
-        }
-        return found
-    }
-
-    private static func nonEmpty(_ b: [UInt8]) -> [UInt8]? { b.isEmpty ? nil : b }
-
-    /// Words of a phrase joined by one space (RFC 5322 §3.2.5; FWS between words is a space).
-    private static func joinPhrase(_ words: [[UInt8]]) -> [UInt8] {
-        var out: [UInt8] = []
-        for (k, w) in words.enumerated() {
-            if k > 0 { out.append(32) }
-            out += w
         }
         return out
+    }
+
+    struct Parser {
+        let b: [UInt8]
+        let t: [Token]
+
+        @inline(__always)
+        func isSpecial(_ i: Int, _ c: UInt8) -> Bool { t[i].kind == .special && t[i].ch == c }
+
+        @inline(__always)
+        func isWord(_ k: Int) -> Bool {
+            let kind = t[k].kind
+            return kind == .atom || kind == .quoted || kind == .domainLiteral
+        }
+
+        /// Appends the text of token `k`: an atom as is, a quoted string or comment without its
+        /// escapes, a domain literal without whitespace (and in brackets with `brackets`).
+        func append(_ k: Int, to out: inout [UInt8], brackets: Bool) {
+            let tok = t[k]
+            switch tok.kind {
+            case .atom, .special:
+                out.append(contentsOf: b[tok.s..<tok.e])
+            case .quoted:
+                var i = tok.s
+                while i < tok.e {
+                    if b[i] == ASCII.backslash && i + 1 < tok.e { i += 1 }
+                    if b[i] != ASCII.cr && b[i] != ASCII.lf { out.append(b[i]) }
+                    i += 1
+                }
+            case .comment:
+                var i = tok.s
+                while i < tok.e {
+                    if b[i] == ASCII.backslash && i + 1 < tok.e {
+                        out.append(b[i + 1])
+                        i += 2
+                        continue
+                    }
+                    out.append(b[i])
+                    i += 1
+                }
+            case .domainLiteral:
+                if brackets { out.append(91) }
+                for i in tok.s..<tok.e where !ASCII.isFWS(b[i]) { out.append(b[i]) }
+                if brackets { out.append(93) }
+            }
+        }
+
+        func text(_ k: Int, brackets: Bool) -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(t[k].e - t[k].s + 2)
+            append(k, to: &out, brackets: brackets)
+            return out
+        }
+
+        /// One address: a group, a name-addr, an addr-spec, or a bare phrase (broken). False when
+        /// what follows cannot be read as an address.
+        func parseAddress(_ i: inout Int, inGroup: Bool, into out: inout [EnvelopeAddress]) -> Bool {
+            let phraseStart = i
+            var words = 0
+            var comment = -1
+            while i < t.count {
+                switch t[i].kind {
+                case .atom, .quoted, .domainLiteral:
+                    words += 1
+                    i += 1
+                case .comment:
+                    if comment < 0 { comment = i }
+                    i += 1
+                case .special:
+                    let phraseEnd = i
+                    switch t[i].ch {
+                    case 60:  // '<' name-addr
+                        i += 1
+                        var a = parseAngle(&i)
+                        a.name = words == 0
+                            ? trailingComment(&i) ?? nonEmptyComment(comment)
+                            : joinPhrase(phraseStart, phraseEnd)
+                        _ = trailingComment(&i)
+                        out.append(a)
+                        return true
+                    case 58 where !inGroup:  // ':' group
+                        i += 1
+                        out.append(.groupStart(joinPhrase(phraseStart, phraseEnd)))
+                        while i < t.count {
+                            if t[i].kind == .special {
+                                let d = t[i].ch
+                                if d == 59 { i += 1; break }
+                                if d == 44 { i += 1; continue }
+                            }
+                            guard parseAddress(&i, inGroup: true, into: &out) else {
+                                out.append(.groupEnd)
+                                return false
+                            }
+                            if i < t.count, isSpecial(i, 44) || isSpecial(i, 59) { continue }
+                            if i < t.count {
+                                out.append(.groupEnd)
+                                return false
+                            }
+                        }
+                        out.append(.groupEnd)
+                        _ = trailingComment(&i)
+                        return true
+                    case 64:  // '@': the phrase was the local part of an addr-spec
+                        i += 1
+                        var local: [UInt8] = []
+                        for k in phraseStart..<phraseEnd where isWord(k) { append(k, to: &local, brackets: true) }
+                        let domain = parseDomain(&i)
+                        let name = trailingComment(&i) ?? nonEmptyComment(comment)
+                        out.append(EnvelopeAddress(
+                            name: name, mailbox: local.isEmpty ? Envelope.missingMailbox : local,
+                            host: domain.isEmpty ? Envelope.missingDomain : domain))
+                        return true
+                    default:
+                        // ',' or ';' or a stray special after a bare phrase with no address.
+                        return bare(phraseStart, phraseEnd, words, comment, into: &out)
+                    }
+                }
+            }
+            return bare(phraseStart, i, words, comment, into: &out)
+        }
+
+        /// A phrase with no '@' and no '<': one word is read as a local part without a domain,
+        /// several as a display name without an address.
+        func bare(_ from: Int, _ to: Int, _ words: Int, _ comment: Int, into out: inout [EnvelopeAddress]) -> Bool {
+            switch words {
+            case 0:
+                return false
+            case 1:
+                var k = from
+                while !isWord(k) { k += 1 }
+                out.append(EnvelopeAddress(name: nonEmptyComment(comment), mailbox: text(k, brackets: true), host: Envelope.missingDomain))
+            default:
+                out.append(EnvelopeAddress(name: joinPhrase(from, to), mailbox: Envelope.missingMailbox, host: Envelope.missingDomain))
+            }
+            return true
+        }
+
+        /// Inside `<...>`: optional obs-route `@a,@b:`, then local-part `@` domain, then `>`.
+        func parseAngle(_ i: inout Int) -> EnvelopeAddress {
+            var route: [UInt8] = []
+            // obs-route: "@" domain *("," ["@" domain]) ":"
+            if i < t.count, isSpecial(i, 64) {
+                var j = i
+                var ok = false
+                while j < t.count {
+                    if t[j].kind == .special {
+                        if t[j].ch == 58 { ok = true; break }
+                        if t[j].ch == 62 { break }
+                    }
+                    j += 1
+                }
+                if ok {
+                    for k in i..<j {
+                        switch t[k].kind {
+                        case .special: route.append(t[k].ch)
+                        case .atom: append(k, to: &route, brackets: false)
+                        case .domainLiteral: append(k, to: &route, brackets: true)
+                        case .quoted, .comment: break
+                        }
+                    }
+                    i = j + 1
+                }
+            }
+            var local: [UInt8] = []
+            var domain: [UInt8] = []
+            var sawAt = false
+            while i < t.count {
+                switch t[i].kind {
+                case .special:
+                    let c = t[i].ch
+                    if c == 62 {
+                        i += 1
+                        return make(local, domain, sawAt, route)
+                    }
+                    if c == 64 && !sawAt {
+                        sawAt = true
+                    } else if (c == 44 || c == 59) && !sawAt {
+                        // A missing '>' (broken): the address ends at the list separator.
+                        return make(local, domain, sawAt, route)
+                    }
+                case .atom, .quoted:
+                    if sawAt { append(i, to: &domain, brackets: false) } else { append(i, to: &local, brackets: false) }
+                case .domainLiteral:
+                    if sawAt { append(i, to: &domain, brackets: true) } else { append(i, to: &local, brackets: false) }
+                case .comment:
+                    break
+                }
+                i += 1
+            }
+            return make(local, domain, sawAt, route)
+        }
+
+        func make(_ local: [UInt8], _ domain: [UInt8], _ sawAt: Bool, _ route: [UInt8]) -> EnvelopeAddress {
+            EnvelopeAddress(
+                adl: route.isEmpty ? nil : route,
+                mailbox: local.isEmpty ? (sawAt || !domain.isEmpty ? Envelope.missingMailbox : []) : local,
+                host: domain.isEmpty ? (local.isEmpty && !sawAt ? [] : Envelope.missingDomain) : domain)
+        }
+
+        /// domain: atoms (with dots) or a domain literal, up to a list separator.
+        func parseDomain(_ i: inout Int) -> [UInt8] {
+            var d: [UInt8] = []
+            while i < t.count {
+                switch t[i].kind {
+                case .atom, .quoted: append(i, to: &d, brackets: false)
+                case .domainLiteral: append(i, to: &d, brackets: true)
+                case .comment: return d
+                case .special:
+                    let c = t[i].ch
+                    if c == 44 || c == 59 || c == 60 || c == 58 || c == 62 { return d }
+                }
+                i += 1
+                // A word after whitespace ends the domain ("a@b c@d" is two broken addresses).
+                if i < t.count, t[i].kind == .atom { return d }
+            }
+            return d
+        }
+
+        /// A comment right after the address, used as the name when there is no phrase
+        /// (`joe@example.com (Joe Blow)`, RFC 5322 §4.4 practice).
+        func trailingComment(_ i: inout Int) -> [UInt8]? {
+            var found = -1
+            while i < t.count, t[i].kind == .comment {
+                if found < 0, t[i].s < t[i].e { found = i }
+                i += 1
+            }
+            return found < 0 ? nil : text(found, brackets: false)
+        }
+
+        /// The first comment of the phrase, when it has text.
+        func nonEmptyComment(_ k: Int) -> [UInt8]? {
+            guard k >= 0, t[k].s < t[k].e else { return nil }
+            return text(k, brackets: false)
+        }
+
+        /// Words of a phrase joined by one space (RFC 5322 §3.2.5; FWS between words is a space).
+        func joinPhrase(_ from: Int, _ to: Int) -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(t[max(from, to - 1)].e - t[from].s + 2)
+            var first = true
+            for k in from..<to where isWord(k) {
+                if !first { out.append(32) }
+                first = false
+                append(k, to: &out, brackets: true)
+            }
+            return out
+        }
     }
 }

@@ -18,7 +18,11 @@ public struct IMAPWriter: Sendable {
         self.utf8Quoted = utf8Quoted
     }
 
-    @inline(__always) public mutating func nilValue() { bytes.append(contentsOf: [78, 73, 76]) }
+    @inline(__always) public mutating func nilValue() {
+        bytes.append(78)
+        bytes.append(73)
+        bytes.append(76)
+    }
     @inline(__always) public mutating func space() { bytes.append(32) }
     @inline(__always) public mutating func open() { bytes.append(40) }
     @inline(__always) public mutating func close() { bytes.append(41) }
@@ -57,6 +61,40 @@ public struct IMAPWriter: Sendable {
     @inline(__always)
     public mutating func nstring(_ s: [UInt8]?) {
         if let s { string(s) } else { nilValue() }
+    }
+
+    /// `string` from contiguous bytes: one scan decides quoted or literal, then the bytes are
+    /// copied in bulk (escaping only when a quote or backslash is there). Same output as the
+    /// generic `string`.
+    @inline(__always)
+    public mutating func string(_ s: [UInt8]) {
+        s.withUnsafeBufferPointer { string($0) }
+    }
+
+    public mutating func string(_ s: UnsafeBufferPointer<UInt8>) {
+        var high = false
+        var escapes = 0
+        for b in s {
+            if b < 0x80 {
+                if b == 0 || b == 13 || b == 10 { return literal(s) }
+                if b == 34 || b == 92 { escapes &+= 1 }
+            } else {
+                high = true
+            }
+        }
+        if high && !(utf8Quoted && UTF8Check.isValid(s)) { return literal(s) }
+        if escapes == 0 {
+            bytes.append(34)
+            bytes.append(contentsOf: s)
+            bytes.append(34)
+            return
+        }
+        bytes.append(34)
+        for b in s {
+            if b == 34 || b == 92 { bytes.append(92) }
+            bytes.append(b)
+        }
+        bytes.append(34)
     }
 
     /// `string` (RFC 9051 §9): quoted when the bytes allow it, a literal otherwise.
