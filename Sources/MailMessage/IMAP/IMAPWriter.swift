@@ -74,7 +74,23 @@ public struct IMAPWriter: Sendable {
     public mutating func string(_ s: UnsafeBufferPointer<UInt8>) {
         var high = false
         var escapes = 0
-        for b in s {
+        var start = 0
+        // Eight bytes at a time while they are ASCII: any NUL, CR or LF means a literal; a
+        // quote or backslash means escaping. The rest (and any 8-bit word) goes byte by byte.
+        if let base = s.baseAddress, s.count >= 8 {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            @inline(__always) func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+            let raw = UnsafeRawPointer(base)
+            while start + 8 <= s.count {
+                let w = raw.loadUnaligned(fromByteOffset: start, as: UInt64.self)
+                if w & highs != 0 { break }
+                if hasZeroByte(w) || hasZeroByte(w ^ (ones &* 13)) || hasZeroByte(w ^ (ones &* 10)) { return literal(s) }
+                if hasZeroByte(w ^ (ones &* 34)) || hasZeroByte(w ^ (ones &* 92)) { escapes = 1 }
+                start += 8
+            }
+        }
+        for b in UnsafeBufferPointer(rebasing: s[start...]) {
             if b < 0x80 {
                 if b == 0 || b == 13 || b == 10 { return literal(s) }
                 if b == 34 || b == 92 { escapes &+= 1 }
