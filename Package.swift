@@ -126,6 +126,13 @@ let package = Package(
             path: "Tests/Support/journal-crash-child",
             swiftSettings: swiftSettings
         ),
+        // Prints Roost's IMAP FETCH views of message files, for scripts/compare-dovecot.sh.
+        .executableTarget(
+            name: "imap-views",
+            dependencies: ["MailMessage"],
+            path: "Tests/Support/imap-views",
+            swiftSettings: swiftSettings
+        ),
         // A child process for the projection crash test: appends and applies until killed.
         .executableTarget(
             name: "projection-crash-child",
@@ -165,6 +172,8 @@ let package = Package(
         .testTarget(
             name: "MailMessageTests",
             dependencies: ["MailMessage"],
+            // Message files and the Dovecot difference list, read by path (and by compare-dovecot.sh).
+            exclude: ["IMAP/Fixtures", "IMAP/dovecot-differences.txt"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -18,5 +18,10 @@ let package = Package(
             dependencies: [.product(name: "MailMessage", package: "Roost")],
             path: "FuzzMessageParse"
         ),
+        .executableTarget(
+            name: "FuzzIMAPViews",
+            dependencies: [.product(name: "MailMessage", package: "Roost")],
+            path: "FuzzIMAPViews"
+        ),
     ]
 )

@@ -1,0 +1,108 @@
+extension BodyStructure {
+    /// The body structure of `message` (RFC 9051 §7.5.2). Give it the IMAP form of the message
+    /// (`Message.imapCanonical()`) so that sizes match what BODY[...] sends.
+    public init(of message: Message) {
+        self = BodyStructure.build(message, message.root)
+    }
+
+    static let text = Array("text".utf8)
+    static let plain = Array("plain".utf8)
+    static let charset = Array("charset".utf8)
+    static let usASCII = Array("us-ascii".utf8)
+    static let sevenBit = Array("7bit".utf8)
+
+    static func build(_ m: Message, _ part: MessagePart) -> BodyStructure {
+        let raw = RawMIMEFields(m, part)
+        let ct = part.contentType
+        // The type as written when the field parsed to the same type part 1 settled on;
+        // otherwise the effective (default) type, lowercase.
+        var type = Array(ct.type.utf8)
+        var subtype = Array(ct.subtype.utf8)
+        var params: [BodyParameter] = []
+        if part.hasContentTypeField, let v = raw.contentType {
+            if let mt = RawMIMEValue.mediaType(v), mt.type.map(ASCII.lower) == type, mt.subtype.map(ASCII.lower) == subtype {
+                type = Array(mt.type)
+                subtype = Array(mt.subtype)
+                params = RawMIMEValue.parameters(v, from: mt.rest)
+            } else {
+                // "text" alone (read as text/plain) and other repaired forms: parameters after the first token.
+                params = RawMIMEValue.parameters(v, from: RawMIMEValue.token(v, from: 0).1)
+            }
+        } else {
+            params = ct.parameters.map { BodyParameter($0.name, $0.value) }
+        }
+        let disposition = raw.disposition.flatMap(Self.disposition)
+        let language = part.contentLanguage.map { Array($0.utf8) }
+
+        if case .multipart(let mp) = part.body, !mp.parts.isEmpty {
+            return .multipart(MultipartPart(
+                parts: mp.parts.map { build(m, $0) }, subtype: subtype, parameters: params,
+                disposition: disposition, language: language, location: raw.location))
+        }
+        if ct.isMultipart {
+            // A multipart with no boundary or no parts: `1*body` needs one part, so the body is
+            // described as one empty text/plain part, as Dovecot does.
+            let empty = BodyStructure.single(SinglePart(
+                type: text, subtype: plain, parameters: [BodyParameter(name: charset, value: usASCII)],
+                encoding: sevenBit, octets: 0, kind: .text(lines: 0)))
+            return .multipart(MultipartPart(
+                parts: [empty], subtype: subtype, parameters: params,
+                disposition: disposition, language: language, location: raw.location))
+        }
+        // RFC 2046 §4.1.2: text without a charset parameter is us-ascii; say so, as Dovecot does.
+        if ct.type == "text" && !params.contains(where: { $0.name.count == 7 && $0.name.map(ASCII.lower) == charset }) {
+            params.append(BodyParameter(name: charset, value: usASCII))
+        }
+        // RFC 2045 §6.1: the field is one token; a value that is not ("8 bit") counts as absent,
+        // and absent means 7bit.
+        var encoding = sevenBit
+        if let v = raw.transferEncoding {
+            let (t, e) = RawMIMEValue.token(v, from: 0)
+            if !t.isEmpty && ParameterParser.skipCFWS(v, e) == v.count { encoding = Array(v[t]) }
+        }
+        // message/rfc822 in the form Dovecot sends it whatever the case written (type names
+        // are case-insensitive, RFC 2045 §5.1), so cached structures match byte for byte.
+        if ct.isEncapsulatedMessage && ct.subtype == "rfc822" {
+            type = Array("message".utf8)
+            subtype = Array("rfc822".utf8)
+        }
+        let octets = part.bodyRange.count
+        let lines = terminatedLines(m, part)
+        let kind: Kind
+        if ct.isEncapsulatedMessage {
+            if case .message(let inner) = part.body {
+                kind = .message(envelope: Envelope(of: m, header: inner), body: build(m, inner), lines: lines)
+            } else {
+                // An encoded (RFC 2046 §5.2.1 forbids it) or too deeply nested message: its
+                // structure is unknown, so it is described as an empty message.
+                let empty = BodyStructure.single(SinglePart(
+                    type: text, subtype: plain, parameters: [BodyParameter(name: charset, value: usASCII)],
+                    encoding: sevenBit, octets: 0, kind: .text(lines: 0)))
+                kind = .message(envelope: Envelope(), body: empty, lines: lines)
+            }
+        } else if ct.type == "text" {
+            kind = .text(lines: lines)
+        } else {
+            kind = .basic
+        }
+        return .single(SinglePart(
+            type: type, subtype: subtype, parameters: params, id: raw.id, description: raw.description,
+            encoding: encoding, octets: octets, kind: kind, md5: raw.md5, disposition: disposition,
+            language: language, location: raw.location))
+    }
+
+    /// body-fld-lines: the line terminators in the body. The CRLF before a boundary delimiter
+    /// belongs to the delimiter (RFC 2046 §5.1.1), so a last line ending there has none and is
+    /// not counted; Dovecot counts the same way.
+    static func terminatedLines(_ m: Message, _ part: MessagePart) -> Int {
+        let r = part.bodyRange
+        guard !r.isEmpty else { return 0 }
+        return part.bodyLineCount - (m.bytes[r.upperBound - 1] == ASCII.lf ? 0 : 1)
+    }
+
+    static func disposition(_ v: [UInt8]) -> BodyDisposition? {
+        let (t, e) = RawMIMEValue.token(v, from: 0)
+        guard !t.isEmpty else { return nil }
+        return BodyDisposition(type: Array(v[t]), parameters: RawMIMEValue.parameters(v, from: e))
+    }
+}

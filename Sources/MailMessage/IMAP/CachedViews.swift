@@ -1,0 +1,565 @@
+/// A compact binary form of a message's ENVELOPE and BODYSTRUCTURE, for projections to store
+/// so FETCH does not re-parse the message.
+///
+/// Layout (all integers unsigned LEB128 varints):
+///
+///     version (1 byte, `CachedViews.version`)
+///     envelope
+///     body
+///
+///     bytes?     = 0 (NIL) / n+1, then n bytes
+///     bytes      = n, then n bytes
+///     addresses? = 0 (NIL) / n+1, then n × (name? adl? mailbox? host?)
+///     envelope   = date? subject? from sender replyTo to cc bcc (addresses?) inReplyTo? messageID?
+///     params     = n, then n × (name value)
+///     dsp?       = 0 (NIL) / 1, type params
+///     langs      = n, then n × bytes
+///     body       = 1 single: type subtype params id? desc? encoding octets
+///                              kind (0 basic / 1 text lines / 2 message envelope body lines)
+///                              md5? dsp? langs location?
+///                / 2 multipart: n, n × body, subtype params dsp? langs location?
+///
+/// Decoding is bounded: every length is checked against the bytes left, nesting is limited to
+/// `maxDepth`, and anything malformed (or left over) is a `CachedViewsError`, never a crash.
+public enum CachedViews {
+    public static let version: UInt8 = 1
+    /// Body nesting accepted when decoding. Part 1 stops structuring at 50 levels, and
+    /// message/rfc822 adds one level per message, so 128 is out of reach of real data.
+    public static let maxDepth = 128
+
+    public static func encode(envelope: Envelope, body: BodyStructure) -> [UInt8] {
+        var w = CacheWriter()
+        w.out.reserveCapacity(512)
+        w.out.append(version)
+        w.envelope(envelope)
+        w.body(body)
+        return w.out
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(CachedViewsError) -> (envelope: Envelope, body: BodyStructure) {
+        try bytes.withUnsafeBufferPointer { (p) throws(CachedViewsError) -> (Envelope, BodyStructure) in
+            var r = CacheReader(p: p)
+            let v = try r.byte()
+            guard v == version else { throw CachedViewsError("unknown version \(v)", at: 0) }
+            let e = try r.envelope()
+            let b = try r.body(depth: 0)
+            guard r.i == p.count else { throw CachedViewsError("bytes after the end", at: r.i) }
+            return (e, b)
+        }
+    }
+}
+
+/// A cached form that does not decode; the caller rebuilds the views from the message.
+public struct CachedViewsError: Error, Hashable, Sendable {
+    public var hint: String
+    public var offset: Int
+
+    public init(_ hint: String, at offset: Int) {
+        self.hint = hint
+        self.offset = offset
+    }
+}
+
+struct CacheWriter {
+    var out: [UInt8] = []
+
+    @inline(__always)
+    mutating func varint(_ n: Int) {
+        var v = UInt64(n)
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+
+    @inline(__always)
+    mutating func bytes(_ b: [UInt8]) {
+        varint(b.count)
+        out.append(contentsOf: b)
+    }
+
+    @inline(__always)
+    mutating func optional(_ b: [UInt8]?) {
+        guard let b else { return out.append(0) }
+        varint(b.count + 1)
+        out.append(contentsOf: b)
+    }
+
+    mutating func addresses(_ list: [EnvelopeAddress]?) {
+        guard let list else { return out.append(0) }
+        varint(list.count + 1)
+        for a in list {
+            optional(a.name)
+            optional(a.adl)
+            optional(a.mailbox)
+            optional(a.host)
+        }
+    }
+
+    mutating func envelope(_ e: Envelope) {
+        optional(e.date)
+        optional(e.subject)
+        addresses(e.from)
+        addresses(e.sender)
+        addresses(e.replyTo)
+        addresses(e.to)
+        addresses(e.cc)
+        addresses(e.bcc)
+        optional(e.inReplyTo)
+        optional(e.messageID)
+    }
+
+    mutating func params(_ ps: [BodyParameter]) {
+        varint(ps.count)
+        for p in ps {
+            bytes(p.name)
+            bytes(p.value)
+        }
+    }
+
+    mutating func disposition(_ d: BodyDisposition?) {
+        guard let d else { return out.append(0) }
+        out.append(1)
+        bytes(d.type)
+        params(d.parameters)
+    }
+
+    mutating func languages(_ l: [[UInt8]]) {
+        varint(l.count)
+        for t in l { bytes(t) }
+    }
+
+    mutating func body(_ b: BodyStructure) {
+        switch b {
+        case .single(let s):
+            out.append(1)
+            bytes(s.type)
+            bytes(s.subtype)
+            params(s.parameters)
+            optional(s.id)
+            optional(s.description)
+            bytes(s.encoding)
+            varint(s.octets)
+            switch s.kind {
+            case .basic:
+                out.append(0)
+            case .text(let lines):
+                out.append(1)
+                varint(lines)
+            case .message(let env, let inner, let lines):
+                out.append(2)
+                envelope(env)
+                body(inner)
+                varint(lines)
+            }
+            optional(s.md5)
+            disposition(s.disposition)
+            languages(s.language)
+            optional(s.location)
+        case .multipart(let m):
+            out.append(2)
+            varint(m.parts.count)
+            for p in m.parts { body(p) }
+            bytes(m.subtype)
+            params(m.parameters)
+            disposition(m.disposition)
+            languages(m.language)
+            optional(m.location)
+        }
+    }
+}
+
+struct CacheReader {
+    let p: UnsafeBufferPointer<UInt8>
+    var i = 0
+
+    @inline(__always)
+    mutating func byte() throws(CachedViewsError) -> UInt8 {
+        guard i < p.count else { throw CachedViewsError("truncated", at: i) }
+        let b = p[i]
+        i += 1
+        return b
+    }
+
+    @inline(__always)
+    mutating func varint() throws(CachedViewsError) -> Int {
+        let start = i
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try byte()
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 {
+                // Only the shortest form is valid, so every value has one encoding.
+                guard b != 0 || shift == 0 else { throw CachedViewsError("varint not in shortest form", at: start) }
+                break
+            }
+            shift += 7
+            guard shift < 63 else { throw CachedViewsError("varint too long", at: start) }
+        }
+        guard v <= UInt64(Int32.max) else { throw CachedViewsError("number out of range", at: start) }
+        return Int(v)
+    }
+
+    @inline(__always)
+    mutating func take(_ n: Int) throws(CachedViewsError) -> [UInt8] {
+        guard n >= 0, n <= p.count - i else { throw CachedViewsError("length past the end", at: i) }
+        if n == 0 { return [] }
+        let out = [UInt8](unsafeUninitializedCapacity: n) { buf, count in
+            for k in 0..<n { buf[k] = p[i + k] }
+            count = n
+        }
+        i += n
+        return out
+    }
+
+    @inline(__always)
+    mutating func bytes() throws(CachedViewsError) -> [UInt8] {
+        try take(try varint())
+    }
+
+    @inline(__always)
+    mutating func optional() throws(CachedViewsError) -> [UInt8]? {
+        let n = try varint()
+        if n == 0 { return nil }
+        return try take(n - 1)
+    }
+
+    /// A count of items that each take at least `minSize` bytes.
+    @inline(__always)
+    mutating func count(minSize: Int) throws(CachedViewsError) -> Int {
+        let at = i
+        let n = try varint()
+        guard n <= (p.count - i) / minSize else { throw CachedViewsError("count past the end", at: at) }
+        return n
+    }
+
+    mutating func addresses() throws(CachedViewsError) -> [EnvelopeAddress]? {
+        let at = i
+        let n = try varint()
+        if n == 0 { return nil }
+        guard n - 1 <= (p.count - i) / 4 else { throw CachedViewsError("count past the end", at: at) }
+        var list: [EnvelopeAddress] = []
+        list.reserveCapacity(n - 1)
+        for _ in 0..<(n - 1) {
+            let name = try optional()
+            let adl = try optional()
+            let mailbox = try optional()
+            let host = try optional()
+            list.append(EnvelopeAddress(name: name, adl: adl, mailbox: mailbox, host: host))
+        }
+        return list
+    }
+
+    mutating func envelope() throws(CachedViewsError) -> Envelope {
+        var e = Envelope()
+        e.date = try optional()
+        e.subject = try optional()
+        e.from = try addresses()
+        e.sender = try addresses()
+        e.replyTo = try addresses()
+        e.to = try addresses()
+        e.cc = try addresses()
+        e.bcc = try addresses()
+        e.inReplyTo = try optional()
+        e.messageID = try optional()
+        return e
+    }
+
+    mutating func params() throws(CachedViewsError) -> [BodyParameter] {
+        let n = try count(minSize: 2)
+        var ps: [BodyParameter] = []
+        ps.reserveCapacity(n)
+        for _ in 0..<n {
+            let name = try bytes()
+            let value = try bytes()
+            ps.append(BodyParameter(name: name, value: value))
+        }
+        return ps
+    }
+
+    mutating func disposition() throws(CachedViewsError) -> BodyDisposition? {
+        let at = i
+        switch try byte() {
+        case 0: return nil
+        case 1:
+            let type = try bytes()
+            return BodyDisposition(type: type, parameters: try params())
+        default: throw CachedViewsError("bad disposition tag", at: at)
+        }
+    }
+
+    mutating func languages() throws(CachedViewsError) -> [[UInt8]] {
+        let n = try count(minSize: 1)
+        var out: [[UInt8]] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try bytes()) }
+        return out
+    }
+
+    mutating func body(depth: Int) throws(CachedViewsError) -> BodyStructure {
+        let at = i
+        guard depth < CachedViews.maxDepth else { throw CachedViewsError("nesting too deep", at: at) }
+        switch try byte() {
+        case 1:
+            let type = try bytes()
+            let subtype = try bytes()
+            let parameters = try params()
+            let id = try optional()
+            let description = try optional()
+            let encoding = try bytes()
+            let octets = try varint()
+            let kindAt = i
+            let kind: BodyStructure.Kind
+            switch try byte() {
+            case 0: kind = .basic
+            case 1: kind = .text(lines: try varint())
+            case 2:
+                let env = try envelope()
+                let inner = try body(depth: depth + 1)
+                kind = .message(envelope: env, body: inner, lines: try varint())
+            default: throw CachedViewsError("bad body kind", at: kindAt)
+            }
+            let md5 = try optional()
+            let dsp = try disposition()
+            let lang = try languages()
+            let location = try optional()
+            return .single(BodyStructure.SinglePart(
+                type: type, subtype: subtype, parameters: parameters, id: id, description: description,
+                encoding: encoding, octets: octets, kind: kind, md5: md5, disposition: dsp,
+                language: lang, location: location))
+        case 2:
+            let n = try count(minSize: 1)
+            guard n > 0 else { throw CachedViewsError("multipart without parts", at: at) }
+            var parts: [BodyStructure] = []
+            parts.reserveCapacity(n)
+            for _ in 0..<n { parts.append(try body(depth: depth + 1)) }
+            let subtype = try bytes()
+            let parameters = try params()
+            let dsp = try disposition()
+            let lang = try languages()
+            let location = try optional()
+            return .multipart(BodyStructure.MultipartPart(
+                parts: parts, subtype: subtype, parameters: parameters, disposition: dsp,
+                language: lang, location: location))
+        default:
+            throw CachedViewsError("bad body tag", at: at)
+        }
+    }
+}
+
+extension CachedViews {
+    /// Writes ENVELOPE and/or BODYSTRUCTURE (or BODY) in wire form straight from the cached
+    /// bytes, without building the typed views: what a FETCH answered from the projection does.
+    /// The bytes are checked as they are read, with the same bounds as `decode`; on an error
+    /// nothing is appended to `w`.
+    public static func write(
+        _ bytes: [UInt8], envelope: Bool, body: Bool, extensions: Bool = true, into w: inout IMAPWriter
+    ) throws(CachedViewsError) {
+        let mark = w.bytes.count
+        do {
+            try bytes.withUnsafeBufferPointer { (p) throws(CachedViewsError) in
+                var r = CacheWireReader(p: p, w: w)
+                r.w.bytes.reserveCapacity(mark + bytes.count * 2)
+                let v = try r.r.byte()
+                guard v == version else { throw CachedViewsError("unknown version \(v)", at: 0) }
+                try r.envelope(emit: envelope)
+                if envelope && body { r.w.space() }
+                try r.body(depth: 0, emit: body, extensions: extensions)
+                guard r.r.i == p.count else { throw CachedViewsError("bytes after the end", at: r.r.i) }
+                w = r.w
+            }
+        } catch {
+            w.bytes.removeSubrange(mark...)
+            throw error
+        }
+    }
+}
+
+/// Reads the cached form and writes wire form as it goes (see `CachedViews.write`).
+struct CacheWireReader {
+    var r: CacheReader
+    var w: IMAPWriter
+
+    init(p: UnsafeBufferPointer<UInt8>, w: IMAPWriter) {
+        self.r = CacheReader(p: p)
+        self.w = w
+    }
+
+    @inline(__always)
+    mutating func slice(_ n: Int) throws(CachedViewsError) -> UnsafeBufferPointer<UInt8> {
+        guard n >= 0, n <= r.p.count - r.i else { throw CachedViewsError("length past the end", at: r.i) }
+        let s = UnsafeBufferPointer(rebasing: r.p[r.i..<(r.i + n)])
+        r.i += n
+        return s
+    }
+
+    @inline(__always)
+    mutating func string(_ emit: Bool) throws(CachedViewsError) {
+        let s = try slice(try r.varint())
+        if emit { w.string(s) }
+    }
+
+    @inline(__always)
+    mutating func nstring(_ emit: Bool) throws(CachedViewsError) {
+        let n = try r.varint()
+        if n == 0 {
+            if emit { w.nilValue() }
+            return
+        }
+        let s = try slice(n - 1)
+        if emit { w.string(s) }
+    }
+
+    mutating func addresses(_ emit: Bool) throws(CachedViewsError) {
+        let at = r.i
+        let n = try r.varint()
+        if n == 0 {
+            if emit { w.nilValue() }
+            return
+        }
+        guard n - 1 <= (r.p.count - r.i) / 4 else { throw CachedViewsError("count past the end", at: at) }
+        if emit && n == 1 { w.nilValue() }
+        if emit && n > 1 { w.open() }
+        for _ in 0..<(n - 1) {
+            if emit { w.open() }
+            try nstring(emit)
+            if emit { w.space() }
+            try nstring(emit)
+            if emit { w.space() }
+            try nstring(emit)
+            if emit { w.space() }
+            try nstring(emit)
+            if emit { w.close() }
+        }
+        if emit && n > 1 { w.close() }
+    }
+
+    mutating func envelope(emit: Bool) throws(CachedViewsError) {
+        if emit { w.open() }
+        try nstring(emit)
+        if emit { w.space() }
+        try nstring(emit)
+        for _ in 0..<6 {
+            if emit { w.space() }
+            try addresses(emit)
+        }
+        if emit { w.space() }
+        try nstring(emit)
+        if emit { w.space() }
+        try nstring(emit)
+        if emit { w.close() }
+    }
+
+    mutating func params(_ emit: Bool) throws(CachedViewsError) {
+        let n = try r.count(minSize: 2)
+        if emit && n == 0 { w.nilValue() }
+        if emit && n > 0 { w.open() }
+        for k in 0..<n {
+            if emit && k > 0 { w.space() }
+            try string(emit)
+            if emit { w.space() }
+            try string(emit)
+        }
+        if emit && n > 0 { w.close() }
+    }
+
+    mutating func disposition(_ emit: Bool) throws(CachedViewsError) {
+        let at = r.i
+        switch try r.byte() {
+        case 0:
+            if emit { w.nilValue() }
+        case 1:
+            if emit { w.open() }
+            try string(emit)
+            if emit { w.space() }
+            try params(emit)
+            if emit { w.close() }
+        default:
+            throw CachedViewsError("bad disposition tag", at: at)
+        }
+    }
+
+    mutating func languages(_ emit: Bool) throws(CachedViewsError) {
+        let n = try r.count(minSize: 1)
+        if emit && n == 0 { w.nilValue() }
+        if emit && n > 0 { w.open() }
+        for k in 0..<n {
+            if emit && k > 0 { w.space() }
+            try string(emit)
+        }
+        if emit && n > 0 { w.close() }
+    }
+
+    /// The extension fields after the basic ones; written only with `ext`.
+    mutating func tail(_ emit: Bool, _ ext: Bool, single: Bool) throws(CachedViewsError) {
+        let e = emit && ext
+        if single {
+            if e { w.space() }
+            try nstring(e)
+        } else {
+            if e { w.space() }
+            try params(e)
+        }
+        if e { w.space() }
+        try disposition(e)
+        if e { w.space() }
+        try languages(e)
+        if e { w.space() }
+        try nstring(e)
+    }
+
+    mutating func body(depth: Int, emit: Bool, extensions ext: Bool) throws(CachedViewsError) {
+        let at = r.i
+        guard depth < CachedViews.maxDepth else { throw CachedViewsError("nesting too deep", at: at) }
+        switch try r.byte() {
+        case 1:
+            if emit { w.open() }
+            try string(emit)
+            if emit { w.space() }
+            try string(emit)
+            if emit { w.space() }
+            try params(emit)
+            if emit { w.space() }
+            try nstring(emit)
+            if emit { w.space() }
+            try nstring(emit)
+            if emit { w.space() }
+            try string(emit)
+            if emit { w.space() }
+            let octets = try r.varint()
+            if emit { w.number(octets) }
+            let kindAt = r.i
+            switch try r.byte() {
+            case 0:
+                break
+            case 1:
+                let lines = try r.varint()
+                if emit { w.space(); w.number(lines) }
+            case 2:
+                if emit { w.space() }
+                try envelope(emit: emit)
+                if emit { w.space() }
+                try body(depth: depth + 1, emit: emit, extensions: ext)
+                let lines = try r.varint()
+                if emit { w.space(); w.number(lines) }
+            default:
+                throw CachedViewsError("bad body kind", at: kindAt)
+            }
+            try tail(emit, ext, single: true)
+            if emit { w.close() }
+        case 2:
+            let n = try r.count(minSize: 1)
+            guard n > 0 else { throw CachedViewsError("multipart without parts", at: at) }
+            if emit { w.open() }
+            for _ in 0..<n { try body(depth: depth + 1, emit: emit, extensions: ext) }
+            if emit { w.space() }
+            try string(emit)
+            try tail(emit, ext, single: false)
+            if emit { w.close() }
+        default:
+            throw CachedViewsError("bad body tag", at: at)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import MailMessage
+
+@Suite struct CachedViewsTests {
+    static func views(_ bytes: [UInt8]) -> (Envelope, BodyStructure) {
+        let v = IMAPMessageView(bytes: bytes)
+        return (v.envelope, v.bodyStructure)
+    }
+
+    @Test(arguments: IMAPFixtures.names)
+    func roundTripsFixtures(_ name: String) throws {
+        let (e, b) = Self.views(IMAPFixtures.bytes(name))
+        let enc = CachedViews.encode(envelope: e, body: b)
+        let dec = try CachedViews.decode(enc)
+        #expect(dec.envelope == e)
+        #expect(dec.body == b)
+    }
+
+    @Test func roundTripsCorpus() throws {
+        guard Corpus.isPresent else { return Corpus.reportMissing() }
+        var n = 0
+        for url in Corpus.messages("mime") + Corpus.messages("spam-ham").prefix(400) {
+            let (e, b) = Self.views(Corpus.bytes(url))
+            let dec = try CachedViews.decode(CachedViews.encode(envelope: e, body: b))
+            #expect(dec.envelope == e, "\(url.lastPathComponent)")
+            #expect(dec.body == b, "\(url.lastPathComponent)")
+            n += 1
+        }
+        #expect(n > 500)
+    }
+
+    @Test func rejectsGarbageWithoutCrashing() throws {
+        let (e, b) = Self.views(IMAPFixtures.bytes("message-rfc822.eml"))
+        let enc = CachedViews.encode(envelope: e, body: b)
+        // Every truncation fails.
+        for cut in 0..<enc.count {
+            #expect(throws: CachedViewsError.self) { try CachedViews.decode(Array(enc[..<cut])) }
+        }
+        #expect(throws: CachedViewsError.self) { try CachedViews.decode(enc + [0]) }
+        var wrongVersion = enc
+        wrongVersion[0] = 99
+        #expect(throws: CachedViewsError.self) { try CachedViews.decode(wrongVersion) }
+        // Flipped bytes and random input never crash; whatever decodes re-encodes to itself.
+        var rng = SplitMix(seed: 42)
+        for _ in 0..<20_000 {
+            var m = enc
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                m[Int(rng.next() % UInt64(m.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            if let d = try? CachedViews.decode(m) {
+                let again = try CachedViews.decode(CachedViews.encode(envelope: d.envelope, body: d.body))
+                #expect(again.envelope == d.envelope && again.body == d.body)
+            }
+        }
+        for _ in 0..<5_000 {
+            let r = [CachedViews.version] + (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            _ = try? CachedViews.decode(r)
+        }
+    }
+
+    @Test func deepNestingIsBounded() {
+        // 200 nested multiparts: more than maxDepth.
+        var enc: [UInt8] = [CachedViews.version]
+        var w = CacheWriter()
+        w.envelope(Envelope())
+        enc += w.out
+        for _ in 0..<200 { enc += [2, 1] }
+        #expect(throws: CachedViewsError.self) { try CachedViews.decode(enc) }
+        // A length far past the end.
+        #expect(throws: CachedViewsError.self) { try CachedViews.decode([CachedViews.version, 0xFF, 0xFF, 0xFF, 0x7F]) }
+    }
+}
+
+@Suite struct CachedWireTests {
+    @Test(arguments: IMAPFixtures.names)
+    func wireFromCacheEqualsWireFromViews(_ name: String) throws {
+        let v = IMAPMessageView(bytes: IMAPFixtures.bytes(name))
+        let (e, b) = (v.envelope, v.bodyStructure)
+        let cached = CachedViews.encode(envelope: e, body: b)
+        for ext in [true, false] {
+            var direct = IMAPWriter()
+            direct.envelope(e)
+            direct.space()
+            direct.bodyStructure(b, extensions: ext)
+            var fromCache = IMAPWriter()
+            try CachedViews.write(cached, envelope: true, body: true, extensions: ext, into: &fromCache)
+            #expect(fromCache.bytes == direct.bytes, "\(name) extensions: \(ext)")
+        }
+        var onlyBody = IMAPWriter()
+        try CachedViews.write(cached, envelope: false, body: true, into: &onlyBody)
+        var direct = IMAPWriter()
+        direct.bodyStructure(b, extensions: true)
+        #expect(onlyBody.bytes == direct.bytes)
+    }
+
+    @Test func garbageLeavesTheWriterUntouched() {
+        let v = IMAPMessageView(bytes: IMAPFixtures.bytes("mixed-attachment.eml"))
+        let enc = CachedViews.encode(envelope: v.envelope, body: v.bodyStructure)
+        var rng = SplitMix(seed: 9)
+        for cut in 0..<enc.count {
+            var w = IMAPWriter()
+            w.raw("* 1 FETCH (")
+            #expect(throws: CachedViewsError.self) { try CachedViews.write(Array(enc[..<cut]), envelope: true, body: true, into: &w) }
+            #expect(w.bytes == Array("* 1 FETCH (".utf8))
+        }
+        for _ in 0..<10_000 {
+            var m = enc
+            m[Int(rng.next() % UInt64(m.count))] = UInt8(truncatingIfNeeded: rng.next())
+            var w = IMAPWriter()
+            let ok = (try? CachedViews.write(m, envelope: true, body: true, into: &w)) != nil
+            #expect(ok == ((try? CachedViews.decode(m)) != nil))
+        }
+    }
+}

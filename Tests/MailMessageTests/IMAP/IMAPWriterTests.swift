@@ -1,0 +1,55 @@
+import Testing
+@testable import MailMessage
+
+@Suite struct IMAPWriterTests {
+    static func written(_ s: String, utf8: Bool = false) -> String {
+        var w = IMAPWriter(utf8Quoted: utf8)
+        w.string(Array(s.utf8))
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    @Test func quotesWhatQuotedStringsCanHold() {
+        #expect(Self.written("hello") == "\"hello\"")
+        #expect(Self.written("") == "\"\"")
+        #expect(Self.written("a \"b\" \\c") == "\"a \\\"b\\\" \\\\c\"")
+    }
+
+    @Test func literalsForCRLFNULAnd8Bit() {
+        // RFC 9051 §4.3: quoted strings exclude CR and LF; §4.3.1: 8-bit only as UTF-8 in rev2.
+        #expect(Self.written("a\r\nb") == "{4}\r\na\r\nb")
+        #expect(Self.written("a\nb") == "{3}\r\na\nb")
+        #expect(Self.written("Jörg") == "{5}\r\nJörg")
+        #expect(Self.written("Jörg", utf8: true) == "\"Jörg\"")
+        var w = IMAPWriter(utf8Quoted: true)
+        w.string([0x4A, 0xF6, 0x72, 0x67])  // latin-1, not UTF-8
+        #expect(w.bytes == Array("{4}\r\n".utf8) + [0x4A, 0xF6, 0x72, 0x67])
+        var z = IMAPWriter()
+        z.string([0x61, 0x00])
+        #expect(z.bytes == Array("{2}\r\n".utf8) + [0x61, 0x00])
+    }
+
+    @Test func numbersAndNil() {
+        var w = IMAPWriter()
+        w.number(0); w.space(); w.number(9); w.space(); w.number(10); w.space(); w.number(4_294_967_295)
+        w.space(); w.nstring(nil); w.space(); w.literal8([0, 1])
+        #expect(w.bytes == Array("0 9 10 4294967295 NIL ~{2}\r\n".utf8) + [0, 1])
+    }
+
+    @Test func utf8Validation() {
+        #expect(UTF8Check.isValid(Array("Grüße €𝄞".utf8)))
+        #expect(!UTF8Check.isValid([0xC0, 0x80]))  // overlong
+        #expect(!UTF8Check.isValid([0xED, 0xA0, 0x80]))  // surrogate
+        #expect(!UTF8Check.isValid([0xF4, 0x90, 0x80, 0x80]))  // > U+10FFFF
+        #expect(!UTF8Check.isValid([0xE2, 0x82]))  // truncated
+    }
+
+    @Test func addressListsHaveNoSpaceBetweenAddresses() {
+        // RFC 9051 §9: env-to = "(" 1*address ")".
+        var w = IMAPWriter()
+        w.addressList([EnvelopeAddress(mailbox: Array("a".utf8), host: Array("b".utf8)), .groupEnd])
+        #expect(String(decoding: w.bytes, as: UTF8.self) == "((NIL NIL \"a\" \"b\")(NIL NIL NIL NIL))")
+        var e = IMAPWriter()
+        e.addressList([])
+        #expect(String(decoding: e.bytes, as: UTF8.self) == "NIL")
+    }
+}
