@@ -41,7 +41,7 @@ let package = Package(
         ),
         .target(
             name: "Projections",
-            dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Journal", "MailMessage", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // System libcrypt (apt: libcrypt-dev) for crypt(3) password hashes.
@@ -161,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["Projections", "Journal", "RoostTesting"],
+            dependencies: ["Projections", "Journal", "RoostTesting", "MailMessage"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

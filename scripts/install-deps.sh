@@ -7,6 +7,7 @@ APT_PACKAGES=(
   liblz4-dev libsqlite3-dev libssl-dev libcrypt-dev zlib1g-dev   # system libraries Roost links
   lld                                                           # linker for `make fuzz`
   whois                                                         # mkpasswd, for the password tests
+  curl openssl                                                  # metrics and TLS tests
 )
 PIP_PACKAGES=(passlib)
 

@@ -30,7 +30,8 @@ fi
 grep -q "exists already; use --force" "$tmp/err" || fail "init refusal message: $(cat "$tmp/err")"
 
 # Use free loopback ports for this test (the init template uses the standard ones).
-python3 - "$tmp/roost.toml" "$(free_port)" "$(free_port)" <<'PY'
+metrics_port=$(free_port)
+python3 - "$tmp/roost.toml" "$(free_port)" "$metrics_port" <<'PY'
 import re, sys
 path, smtp, metrics = sys.argv[1], sys.argv[2], sys.argv[3]
 text = open(path).read()
@@ -60,11 +61,19 @@ start
 echo "s3cret-bob" > "$tmp/pw-bob"
 "$bin" user add bob@example.org --password-file "$tmp/pw-bob" --config "$tmp/roost.toml" | grep -q "added bob@example.org" || fail "user add via socket"
 grep -q 'admin request .*user add bob@example.org' "$tmp/serve.log" || fail "the server did not log the socket request"
+# Metrics: the journal commit for bob's events shows up, and the projector lag gauge exists.
+metric() { curl -sf "http://127.0.0.1:$metrics_port/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
+events_before=$(metric roost_journal_appended_events_total)
+[ -n "$events_before" ] && [ "$events_before" -gt 0 ] || fail "metrics: no journal appends counted ($events_before)"
+curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep -q '^roost_journal_fsync_seconds_count' || fail "metrics: no fsync histogram"
+"$bin" domain add other.example --config "$tmp/roost.toml" >/dev/null || fail "domain add"
+[ "$(metric roost_journal_appended_events_total)" -gt "$events_before" ] || fail "metrics: journal appends did not move"
 "$bin" user list --config "$tmp/roost.toml" > "$tmp/users"
 grep -qx "alice@example.org" "$tmp/users" && grep -qx "bob@example.org" "$tmp/users" || fail "user list: $(cat "$tmp/users")"
 "$bin" alias add postmaster@example.org alice@example.org --config "$tmp/roost.toml" >/dev/null || fail "alias add"
 "$bin" alias list --config "$tmp/roost.toml" | grep -q "postmaster@example.org -> alice@example.org" || fail "alias list"
 "$bin" domain list --config "$tmp/roost.toml" | grep -qx "example.org" || fail "domain list"
+"$bin" domain del other.example --config "$tmp/roost.toml" | grep -q "removed domain other.example" || fail "domain del"
 "$bin" user test bob@example.org --password-file "$tmp/pw-bob" --config "$tmp/roost.toml" | grep -q "password matches" || fail "user test"
 if "$bin" user test bob@example.org --password-file "$tmp/pw" --config "$tmp/roost.toml" >/dev/null; then fail "a wrong password matched"; fi
 if "$bin" user add bob@example.org --password-file "$tmp/pw-bob" --config "$tmp/roost.toml" >/dev/null; then fail "a duplicate user was added"; fi
@@ -126,6 +135,7 @@ password=$(sed -n 's/^demo account: demo@roost.test password: //p' "$tmp/run.out
 echo "$password" > "$tmp/demo-pw"
 "$bin" user test demo@roost.test --password-file "$tmp/demo-pw" --data "$tmp/dev" | grep -q matches || fail "the printed demo password does not work"
 [ -s "$tmp/dev/tls/cert.pem" ] || fail "dev profile made no certificate"
+curl -sf http://127.0.0.1:9464/metrics | grep -q '^roost_journal_commits_total' || fail "dev metrics port 9464 does not answer"
 pkill -TERM -f "roost serve --dev --data $tmp/dev" || true
 wait "$runner" || fail "make run did not stop cleanly"
 # The password is kept: the next start prints the same one.

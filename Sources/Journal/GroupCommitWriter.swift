@@ -33,9 +33,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var buffer: [UInt8] = []
 
     private let spare: SparePreparer
+    private let observer: (any JournalObserver)?
 
     init(directory: String, options: JournalOptions, active: Segment, writeOffset: Int,
-         nextSequence: UInt64, lastTimestamp: Int64) {
+         nextSequence: UInt64, lastTimestamp: Int64, observer: (any JournalObserver)?) {
+        self.observer = observer
         self.directory = directory
         self.options = options
         self.active = active
@@ -151,8 +153,11 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             result.append(sequences)
         }
+        let bytes = writeOffset - bufferStart
         try flush(at: bufferStart)
+        let syncStarted = ContinuousClock.now
         try FileSystem.syncData(active.fd, path: active.path)
+        observer?.committed(records: entries.count, bytes: bytes, syncDuration: ContinuousClock.now - syncStarted)
         journal.publish(entries: entries)
         return result
     }

@@ -13,6 +13,11 @@ public struct JournalOptions: Sendable, Hashable {
     }
 }
 
+/// Told about every group commit, on the writer thread (keep it quick): for metrics.
+public protocol JournalObserver: Sendable {
+    func committed(records: Int, bytes: Int, syncDuration: Duration)
+}
+
 /// An event to append: its type tag and its encoded (uncompressed) payload.
 public struct RecordInput: Sendable, Hashable {
     public var type: UInt16
@@ -104,7 +109,8 @@ public final class Journal: Sendable {
     /// Opens (creating if needed, in read-write mode) the journal in `directory`, checks every record,
     /// and recovers a torn tail. Read-only mode takes no lock and changes nothing: a torn tail is
     /// treated as the end (and reported in `recovery` with `savedTo` empty).
-    public init(directory: String, options: JournalOptions = .init(), mode: Mode = .readWrite) throws {
+    public init(directory: String, options: JournalOptions = .init(), mode: Mode = .readWrite,
+                observer: (any JournalObserver)? = nil) throws {
         self.directory = directory
         self.options = options
         let writable = mode == .readWrite
@@ -122,7 +128,8 @@ public final class Journal: Sendable {
             let end = opened.tailEnd
             writer = GroupCommitWriter(
                 directory: directory, options: options, active: last, writeOffset: end,
-                nextSequence: UInt64(opened.index.count) + 1, lastTimestamp: opened.lastTimestamp)
+                nextSequence: UInt64(opened.index.count) + 1, lastTimestamp: opened.lastTimestamp,
+                observer: observer)
             writer!.journal = self
             writer!.start()
         } else {

@@ -1,5 +1,7 @@
 import GRDB
 import Journal
+import MailMessage
+import Foundation
 
 /// Applies one event to the projection tables inside the projector's transaction. Everything it
 /// writes is a function of the events so far (DESIGN.md invariant 3): UIDs come from each
@@ -56,17 +58,20 @@ struct EventApplier {
             guard try mailboxExists(e.mailbox, db: db) else { return }
             let received = try journal.record(e.received)
             guard let body = try Event.decode(received)?.body as? MessageReceived else { return }
+            // What IMAP serves: the header Roost added in front of the stored bytes.
+            let summary = MessageSummary(e.addedHeader.isEmpty ? body.message : e.addedHeader + body.message)
             try insertMessage(
                 mailbox: e.mailbox, ref: MessageRef(event: sequence), sequence: sequence,
                 flags: FlagSet.encode(e.flags), internalDate: body.envelope.receivedAt,
-                size: e.addedHeader.count + body.message.count, bodySequence: e.received,
-                headerSequence: sequence, db: db)
+                size: summary.size, bodySequence: e.received, headerSequence: sequence,
+                views: summary.views, db: db)
         case let e as MessageAppended:
             guard try mailboxExists(e.mailbox, db: db) else { return }
+            let summary = MessageSummary(e.message)
             try insertMessage(
                 mailbox: e.mailbox, ref: MessageRef(event: sequence), sequence: sequence,
-                flags: FlagSet.encode(e.flags), internalDate: e.internalDate, size: e.message.count,
-                bodySequence: sequence, headerSequence: nil, db: db)
+                flags: FlagSet.encode(e.flags), internalDate: e.internalDate, size: summary.size,
+                bodySequence: sequence, headerSequence: nil, views: summary.views, db: db)
         case let e as FlagsChanged:
             try changeFlags(e, sequence: sequence, db: db)
         case let e as MessagesCopied:
@@ -121,16 +126,15 @@ struct EventApplier {
 
     private mutating func insertMessage(
         mailbox: MailboxID, ref: MessageRef, sequence: UInt64, flags: String, internalDate: Int64, size: Int,
-        bodySequence: UInt64, headerSequence: UInt64?, envelope: DatabaseValue = .null,
-        bodyStructure: DatabaseValue = .null, db: Database
+        bodySequence: UInt64, headerSequence: UInt64?, views: DatabaseValue, db: Database
     ) throws {
         let uid = try nextUID(mailbox, sequence: sequence, db: db)
         try db.run( """
             INSERT INTO message (mailboxId, uid, refEvent, refOrdinal, modseq, flags, internalDate, size,
-                                 bodySequence, headerSequence, envelope, bodyStructure)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 bodySequence, headerSequence, views)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [Int64(id: mailbox), Int64(uid), Int64(ref.event), Int64(ref.ordinal), Int64(sequence), flags,
-                             internalDate, size, Int64(bodySequence), headerSequence.map { Int64($0) }, envelope, bodyStructure])
+                             internalDate, size, Int64(bodySequence), headerSequence.map { Int64($0) }, views])
         changes.append(MailboxChange(mailbox: mailbox, kind: .added(uid: uid), modseq: sequence))
     }
 
@@ -163,7 +167,7 @@ struct EventApplier {
         guard try mailboxExists(t.source, db: db), try mailboxExists(t.destination, db: db) else { return }
         for (ordinal, ref) in t.messages.enumerated() {
             guard let row = try db.row( """
-                SELECT flags, internalDate, size, bodySequence, headerSequence, envelope, bodyStructure
+                SELECT flags, internalDate, size, bodySequence, headerSequence, views
                 FROM message WHERE mailboxId = ? AND refEvent = ? AND refOrdinal = ?
                 """, arguments: [Int64(id: t.source), Int64(ref.event), Int64(ref.ordinal)]) else { continue }
             let headerSequence: Int64? = row["headerSequence"]
@@ -172,7 +176,7 @@ struct EventApplier {
                 mailbox: t.destination, ref: MessageRef(event: sequence, ordinal: UInt32(ordinal)), sequence: sequence,
                 flags: row["flags"], internalDate: row["internalDate"], size: row["size"],
                 bodySequence: UInt64(bodySequence), headerSequence: headerSequence.map { UInt64($0) },
-                envelope: row["envelope"] as DatabaseValue, bodyStructure: row["bodyStructure"] as DatabaseValue, db: db)
+                views: row["views"] as DatabaseValue, db: db)
             if removingSources { try expunge(mailbox: t.source, ref: ref, sequence: sequence, db: db) }
         }
     }
@@ -219,5 +223,18 @@ extension Database {
 
     func row(_ sql: String, arguments: StatementArguments) throws -> Row? {
         try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+    }
+}
+
+/// What the projection caches about a message's bytes: RFC822.SIZE and the cached
+/// ENVELOPE + BODYSTRUCTURE (issue 5's compact form), both of the CRLF form IMAP serves.
+struct MessageSummary {
+    let size: Int
+    let views: DatabaseValue
+
+    init(_ bytes: [UInt8]) {
+        let view = IMAPMessageView(bytes: bytes)
+        size = view.rfc822Size
+        views = Data(CachedViews.encode(envelope: view.envelope, body: view.bodyStructure)).databaseValue
     }
 }

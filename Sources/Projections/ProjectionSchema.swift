@@ -5,7 +5,7 @@ import GRDB
 /// version (GRDB's migrator still creates it, and records that it did).
 enum ProjectionSchema {
     /// Bump whenever a table, column or the meaning of a value changes.
-    static let version = 1
+    static let version = 2
 
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -65,8 +65,8 @@ enum ProjectionSchema {
                     size INTEGER NOT NULL,
                     bodySequence INTEGER NOT NULL,
                     headerSequence INTEGER,
-                    envelope BLOB,
-                    bodyStructure BLOB,
+                    -- CachedViews form of ENVELOPE + BODYSTRUCTURE (MailMessage), of the CRLF form
+                    views BLOB,
                     PRIMARY KEY (mailboxId, uid)
                 ) WITHOUT ROWID;
                 CREATE UNIQUE INDEX messageByRef ON message (mailboxId, refEvent, refOrdinal);

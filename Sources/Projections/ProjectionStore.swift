@@ -169,6 +169,14 @@ public final class ProjectionStore: Sendable {
         }
     }
 
+    /// The cached ENVELOPE + BODYSTRUCTURE of a message (decode with `CachedViews`).
+    public func cachedViews(mailbox: MailboxID, uid: UInt32) throws -> [UInt8]? {
+        try pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT views FROM message WHERE mailboxId = ? AND uid = ?",
+                              arguments: [Int64(id: mailbox), Int64(uid)]).map { Array($0) }
+        }
+    }
+
     /// UIDs expunged with a MODSEQ above `modseq` (QRESYNC's VANISHED (EARLIER)).
     public func expunged(mailbox: MailboxID, since modseq: UInt64) throws -> [UInt32] {
         try pool.read { db in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Frontends
 import Journal
 import Logging
 import Projections
@@ -50,9 +51,13 @@ final class RoostServer: Sendable {
     let projector: Projector
     let executor: AdminExecutor
     let logger: Logger
+    let metrics: RoostMetrics
+    let tls: TLSContextProvider
 
     private init(configuration: Configuration, configPath: String?, journal: Journal, store: ProjectionStore,
-                 projector: Projector, logger: Logger) {
+                 projector: Projector, metrics: RoostMetrics, tls: TLSContextProvider, logger: Logger) {
+        self.metrics = metrics
+        self.tls = tls
         self.configuration = configuration
         self.configPath = configPath
         self.journal = journal
@@ -73,9 +78,17 @@ final class RoostServer: Sendable {
         if config.isDevelopment, try DevelopmentProfile.prepareCertificate(config) {
             logger.info("made a self-signed certificate", metadata: ["certificate": "\(config.tls.certificate)"])
         }
+        let tls: TLSContextProvider
+        do {
+            tls = try TLSContextProvider(
+                files: .init(certificateChain: config.tls.certificate, privateKey: config.tls.key), logger: logger)
+        } catch {
+            throw StartupError(message: "\(error) (set [tls] certificate and key in the config file)")
+        }
+        let metrics = RoostMetrics()
         let journal: Journal
         do {
-            journal = try Journal(directory: data + "/journal")
+            journal = try Journal(directory: data + "/journal", observer: JournalMetrics(metrics: metrics))
         } catch let error as JournalError {
             if case .locked(_, let holder) = error {
                 throw StartupError(message: "another Roost is running on the data directory \(data) (\(holder)); stop it first")
@@ -104,7 +117,8 @@ final class RoostServer: Sendable {
         logger.info("projections caught up", metadata: [
             "applied": "\(after - before)", "sequence": "\(after)", "seconds": "\(Int(Date().timeIntervalSince(started) * 1000) / 1000)"])
 
-        let server = RoostServer(configuration: config, configPath: configPath, journal: journal, store: store, projector: projector, logger: logger)
+        let server = RoostServer(configuration: config, configPath: configPath, journal: journal, store: store,
+                                 projector: projector, metrics: metrics, tls: tls, logger: logger)
         for domain in config.domains where try !store.isLocalDomain(domain) {
             let response = await server.executor.execute(.domainAdd(name: domain))
             logger.info("\(response.lines.joined(separator: "; "))")
@@ -134,9 +148,24 @@ final class RoostServer: Sendable {
                 "protocol": "\(listener.proto.rawValue)", "address": "\(listener.address)", "port": "\(listener.port)", "tls": "\(listener.tls.rawValue)"])
         }
         let admin = AdminSocketService(path: configuration.dataDirectory + "/admin.sock", executor: executor, logger: logger)
-        let reload = ReloadService(server: self)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: admin), .init(service: ReloadService(server: self)), .init(service: tls),
+            .init(service: ProjectorLagService(journal: journal, projector: projector, metrics: metrics)),
+        ]
+        if configuration.metrics.enabled {
+            let server = MetricsServer(configuration: .init(host: configuration.metrics.address, port: configuration.metrics.port),
+                                       metrics: metrics, logger: logger)
+            do {
+                let address = try await server.bind()
+                logger.info("metrics listening", metadata: ["address": "\(address)"])
+            } catch {
+                journal.close()
+                throw StartupError(message: "\(error)")
+            }
+            services.append(.init(service: server))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: admin), .init(service: reload)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         logger.info("roost is running", metadata: ["data": "\(configuration.dataDirectory)", "pid": "\(getpid())"])
@@ -207,5 +236,34 @@ enum PortProbe {
                 : String(cString: strerror(errno))
         }
         return nil
+    }
+}
+
+/// Journal commits as metrics (appends, bytes, fdatasync latency).
+struct JournalMetrics: JournalObserver {
+    let metrics: RoostMetrics
+    func committed(records: Int, bytes: Int, syncDuration: Duration) {
+        metrics.journalAppended(events: records, bytes: bytes)
+        metrics.journalFsync(duration: syncDuration)
+    }
+}
+
+/// Samples how far the projections trail the journal, every few seconds.
+struct ProjectorLagService: Service {
+    let journal: Journal
+    let projector: Projector
+    let metrics: RoostMetrics
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    let applied = await projector.appliedSequence
+                    metrics.projectorLag(events: Int(journal.lastSequence - min(applied, journal.lastSequence)))
+                    try await Task.sleep(for: .seconds(2))
+                }
+            }
+        } catch is CancellationError {
+            // Shutting down.
+        }
     }
 }

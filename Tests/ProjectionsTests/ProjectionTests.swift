@@ -1,5 +1,6 @@
 import Foundation
 import Journal
+import MailMessage
 import Testing
 @testable import Projections
 
@@ -53,6 +54,30 @@ import Testing
         let inbox = try #require(try h.store.mailbox(user: w.alice, name: "INBOX"))
         #expect(inbox.uidNext == 3 && inbox.uidValidity == 1234 && inbox.highestModseq == d2 && inbox.messageCount == 2)
         #expect(try h.store.mailbox(user: w.alice, name: "Archive")?.specialUse == ["\\Archive"])
+    }
+
+    @Test func messagesCarryTheirCachedIMAPViewsAndCRLFSize() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let w = try await setUp(h)
+        // Stored as received (bare LF); IMAP serves CRLF, so RFC822.SIZE counts one more byte per line.
+        let received = try await receive(h, "From: Ann <ann@example.net>\nSubject: Lunch?\n\nAt noon.\n")
+        let header = Array("Return-Path: <x@example.net>\r\n".utf8)
+        _ = try await h.append(MessageDelivered(context: ctx, received: received, recipient: "alice@example.org",
+                                                user: w.alice, mailbox: w.inbox, addedHeader: header))
+        let appended = try await h.append(MessageAppended(context: ctx, mailbox: w.inbox, internalDate: 1,
+                                                          message: Array("Subject: draft\r\n\r\nx\r\n".utf8)))
+        let messages = try h.store.messages(mailbox: w.inbox)
+        let storedLength = header.count + "From: Ann <ann@example.net>\nSubject: Lunch?\n\nAt noon.\n".utf8.count
+        #expect(messages[0].size == storedLength + 4)
+        let bytes = try #require(try h.store.cachedViews(mailbox: w.inbox, uid: 1))
+        let (envelope, body) = try CachedViews.decode(bytes)
+        let direct = IMAPMessageView(bytes: header + Array("From: Ann <ann@example.net>\nSubject: Lunch?\n\nAt noon.\n".utf8))
+        #expect(envelope == direct.envelope && body == direct.bodyStructure)
+        // Copies keep the cached views.
+        _ = try await h.append(MessagesCopied(MessagesTransferred(context: ctx, source: w.inbox, messages: [MessageRef(event: appended)], destination: w.archive)))
+        let copied = try #require(try h.store.cachedViews(mailbox: w.archive, uid: 1))
+        #expect(copied == (try h.store.cachedViews(mailbox: w.inbox, uid: 2)))
     }
 
     @Test func flagChangesAddRemoveReplaceAndOnlyRealChangesBumpModseq() async throws {
