@@ -182,6 +182,7 @@ public final class Journal: Sendable {
             return (state.segments[Int(packed >> 40)], Int(packed & 0xFF_FFFF_FFFF))
         }
         var scratch = DecompressionBuffer()
+        defer { scratch.release() }
         let view = try RecordView.read(segment: segment, at: offset, scratch: &scratch)
         return view.record
     }

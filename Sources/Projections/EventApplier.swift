@@ -12,7 +12,44 @@ struct EventApplier {
     let journal: Journal
     var changes: [MailboxChange] = []
 
+    /// Recently seen message-received events, so the deliveries that follow them (usually in the
+    /// same batch) don't read and decode the message again.
+    private var recentlyReceived: [UInt64: MessageReceived] = [:]
+    private var recentOrder: [UInt64] = []
+    static let recentLimit = 64
+
     init(journal: Journal) { self.journal = journal }
+
+    /// Decodes and applies one record. A payload this version cannot decode changes nothing,
+    /// the same on every replay; unknown event types are skipped.
+    mutating func apply(_ view: RecordView, db: Database) throws {
+        guard let type = EventType(rawValue: view.type) else { return }
+        let event: Event?
+        do {
+            event = try Event.decode(type: view.type, payload: view.payload)
+        } catch is FieldDecodingError {
+            return
+        }
+        guard let event else { return }
+        if type == .messageReceived, let received = event.body as? MessageReceived {
+            remember(received, sequence: view.sequence)
+            return
+        }
+        try apply(event, sequence: view.sequence, db: db)
+    }
+
+    private mutating func remember(_ received: MessageReceived, sequence: UInt64) {
+        recentlyReceived[sequence] = received
+        recentOrder.append(sequence)
+        if recentOrder.count > Self.recentLimit {
+            recentlyReceived[recentOrder.removeFirst()] = nil
+        }
+    }
+
+    private func received(_ sequence: UInt64) throws -> MessageReceived? {
+        if let hit = recentlyReceived[sequence] { return hit }
+        return try Event.decode(journal.record(sequence))?.body as? MessageReceived
+    }
 
     mutating func apply(_ event: Event, sequence: UInt64, db: Database) throws {
         switch event.body {
@@ -56,8 +93,7 @@ struct EventApplier {
             break
         case let e as MessageDelivered:
             guard try mailboxExists(e.mailbox, db: db) else { return }
-            let received = try journal.record(e.received)
-            guard let body = try Event.decode(received)?.body as? MessageReceived else { return }
+            guard let body = try received(e.received) else { return }
             // What IMAP serves: the header Roost added in front of the stored bytes.
             let summary = MessageSummary(e.addedHeader.isEmpty ? body.message : e.addedHeader + body.message)
             try insertMessage(
@@ -109,7 +145,7 @@ struct EventApplier {
     }
 
     private func mailboxExists(_ mailbox: MailboxID, db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM mailbox WHERE id = ?", arguments: [Int64(id: mailbox)]) ?? false
+        try db.one(Bool.self, "SELECT 1 FROM mailbox WHERE id = ?", arguments: [Int64(id: mailbox)]) ?? false
     }
 
     /// Takes the mailbox's next UID and records `sequence` as its highest MODSEQ.

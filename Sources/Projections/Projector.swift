@@ -28,36 +28,40 @@ public actor Projector {
         try await apply(through: journal.lastSequence)
     }
 
-    /// Returns once every event up to `sequence` is applied (read-your-writes).
+    /// Returns once every event up to `sequence` is applied (read-your-writes). Concurrent callers
+    /// share one batch at a time: a caller that finds a batch in flight waits for it and looks again
+    /// (the actor is re-entered at every `await`, so this, not the actor, keeps batches in order).
     public func apply(through sequence: UInt64) async throws {
         while appliedSequence < sequence {
+            if let running = inFlight {
+                try await running.value
+                continue
+            }
             let from = appliedSequence + 1
             let through = min(sequence, journal.lastSequence, from + UInt64(batchSize) - 1)
             guard through >= from else { throw JournalError.noSuchSequence(sequence) }
-            let journal = self.journal
-            let changes = try await store.pool.write { db -> [MailboxChange] in
-                var applier = EventApplier(journal: journal)
-                var cursorError: (any Error)?
-                try journal.forEach(from: from, through: through) { view in
-                    guard cursorError == nil else { return }
-                    do {
-                        if let event = try Event.decode(type: view.type, payload: view.payload) {
-                            try applier.apply(event, sequence: view.sequence, db: db)
-                        }
-                    } catch let error as FieldDecodingError {
-                        // A payload this version cannot decode changes nothing, on every replay alike.
-                        _ = error
-                    } catch {
-                        cursorError = error
-                    }
-                }
-                if let cursorError { throw cursorError }
-                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'appliedSequence'", arguments: [Int64(through)])
-                return applier.changes
-            }
-            appliedSequence = through
-            publish(changes)
+            let batch = Task { try await self.applyBatch(from: from, through: through) }
+            inFlight = batch
+            try await batch.value
         }
+    }
+
+    private var inFlight: Task<Void, any Error>?
+
+    private func applyBatch(from: UInt64, through: UInt64) async throws {
+        // Cleared before the task completes, so whoever wakes from awaiting it sees no batch in flight.
+        defer { inFlight = nil }
+        let journal = self.journal
+        let changes = try await store.pool.write { db -> [MailboxChange] in
+            var applier = EventApplier(journal: journal)
+            try journal.forEach(from: from, through: through) { view in
+                try applier.apply(view, db: db)
+            }
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'appliedSequence'", arguments: [Int64(through)])
+            return applier.changes
+        }
+        appliedSequence = through
+        publish(changes)
     }
 
     /// Changes to `mailbox` from now on, until the stream is dropped.

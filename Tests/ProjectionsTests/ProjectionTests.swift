@@ -80,6 +80,29 @@ import Testing
         #expect(copied == (try h.store.cachedViews(mailbox: w.inbox, uid: 2)))
     }
 
+    /// Found by the apply-latency benchmark: concurrent writers must not apply a batch twice.
+    @Test func concurrentWritersEachSeeTheirOwnAppend() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let w = try await setUp(h)
+        let journal = h.journal, projector = h.projector, store = h.store
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<32 {
+                group.addTask {
+                    for i in 0..<10 {
+                        let seq = try await journal.append(events: [MessageAppended(context: ctx, mailbox: w.inbox, internalDate: 1,
+                                                                                    message: Array("Subject: \(writer)-\(i)\r\n\r\n".utf8))],
+                                                           applyingWith: projector)[0]
+                        #expect(try store.messages(mailbox: w.inbox).contains { $0.ref.event == seq }, "read-your-writes")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try h.store.messages(mailbox: w.inbox).map(\.uid) == Array(1...320))
+        #expect(try h.store.appliedSequence() == h.journal.lastSequence)
+    }
+
     @Test func flagChangesAddRemoveReplaceAndOnlyRealChangesBumpModseq() async throws {
         let h = try Harness()
         defer { h.remove() }
