@@ -21,9 +21,14 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Appenders between `beginPreparing` and `enqueue` (compressing their records).
     private var preparing = 0
 
-    /// How long a commit waits for appenders that are still compressing, so that large records
-    /// from many appenders share one fdatasync instead of trickling in one by one.
-    static let lingerMicroseconds: Int64 = 1000
+    /// The longest a commit waits for more appenders, so that large records from many appenders
+    /// share one fdatasync instead of trickling in one by one as two cores compress them.
+    static let lingerMicroseconds: Int64 = 4000
+    /// Recent time appenders spent compressing, and batches per commit (moving averages): with
+    /// several appenders at work, a commit waits until none has enqueued for 1.5 compression times.
+    private var preparationMicroseconds: Double = 0
+    private var batchesPerCommit: Double = 1
+    private var lastEnqueue: Int64 = 0
 
     // Owned by the writer thread.
     private var active: Segment
@@ -53,14 +58,20 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Called before an appender compresses its records.
-    func beginPreparing() { queueLock.withLock { preparing += 1 } }
+    func beginPreparing() -> Int64 {
+        queueLock.withLock { preparing += 1 }
+        return FileSystem.nowMicroseconds()
+    }
 
     /// Called when preparation failed and nothing will be enqueued.
     func cancelPreparing() { queueLock.withLock { preparing -= 1; queueLock.broadcast() } }
 
-    func enqueue(_ records: [PreparedRecord], _ completion: Completion) {
+    func enqueue(_ records: [PreparedRecord], preparedSince started: Int64, _ completion: Completion) {
+        let now = FileSystem.nowMicroseconds()
         queueLock.lock()
         preparing -= 1
+        lastEnqueue = now
+        preparationMicroseconds = preparationMicroseconds * 0.9 + Double(now - started) * 0.1
         if stopping || failure != nil {
             let error: JournalError = failure.map { .failed($0) } ?? .notWritable
             queueLock.unlock()
@@ -88,12 +99,21 @@ final class GroupCommitWriter: @unchecked Sendable {
             while queue.isEmpty && !stopping { queueLock.wait() }
             // Group commit: appenders still compressing will enqueue in about one compression
             // time; wait for them (bounded) rather than paying an fdatasync each.
-            if preparing > 0 && !stopping {
-                let deadline = FileSystem.nowMicroseconds() + GroupCommitWriter.lingerMicroseconds
-                while preparing > 0 && !stopping && FileSystem.nowMicroseconds() < deadline {
-                    queueLock.wait(until: deadline)
+            let cap = FileSystem.nowMicroseconds() + GroupCommitWriter.lingerMicroseconds
+            while !stopping {
+                let now = FileSystem.nowMicroseconds()
+                if now >= cap { break }
+                if preparing > 0 {
+                    queueLock.wait(until: cap)
+                    continue
                 }
+                // Only when several appenders have been committing together, never for a lone one.
+                guard batchesPerCommit >= 2 else { break }
+                let quietUntil = lastEnqueue + Int64(min(preparationMicroseconds * 1.5, 2000))
+                if now >= quietUntil { break }
+                queueLock.wait(until: min(cap, quietUntil))
             }
+            batchesPerCommit = batchesPerCommit * 0.8 + Double(queue.count) * 0.2
             if queue.isEmpty && stopping {
                 stopped = true
                 queueLock.broadcast()

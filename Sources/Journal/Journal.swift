@@ -156,7 +156,7 @@ public final class Journal: Sendable {
         guard let writer else { throw JournalError.notWritable }
         if records.isEmpty { return [] }
         // Compress in the caller's task so concurrent appenders compress in parallel.
-        writer.beginPreparing()
+        let started = writer.beginPreparing()
         let prepared: [PreparedRecord]
         do {
             prepared = try records.map { try PreparedRecord($0) }
@@ -165,7 +165,7 @@ public final class Journal: Sendable {
             throw error
         }
         return try await withCheckedThrowingContinuation { continuation in
-            writer.enqueue(prepared, continuation)
+            writer.enqueue(prepared, preparedSince: started, continuation)
         }
     }
 

@@ -11,8 +11,18 @@ final class WriterLock: Sendable {
     init(directory: String) throws {
         let path = directory + "/LOCK"
         let fd = try FileSystem.open(path, O_RDWR | O_CREAT, mode: 0o600)
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let err = errno
+        // A lock just released can linger for a moment in a child process forked before its
+        // exec closed the descriptor: try again briefly before naming a holder.
+        var attempts = 0
+        var err: Int32 = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            err = errno
+            guard err == EWOULDBLOCK, attempts < 20 else { break }
+            attempts += 1
+            usleep(50_000)
+            err = 0
+        }
+        if err != 0 {
             var buffer = [UInt8](repeating: 0, count: 512)
             let n = buffer.withUnsafeMutableBytes { (try? FileSystem.readAll(fd, into: $0, at: 0, path: path)) ?? 0 }
             close(fd)
