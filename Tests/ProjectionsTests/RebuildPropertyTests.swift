@@ -21,9 +21,8 @@ struct RandomEventSourceForTests {
 @Suite struct RebuildPropertyTests {
     /// DESIGN.md invariant 3: the live projection (applied batch by batch as events arrived)
     /// equals a rebuild from the journal, for many random histories.
-    @Test(.timeLimit(.minutes(6)))
+    @Test(.timeLimit(.minutes(15)))
     func liveEqualsRebuiltForRandomHistories() async throws {
-        let started = Date()
         var histories = 0
         for seed in UInt64(1)...1000 {
             let h = try Harness()
@@ -35,9 +34,8 @@ struct RandomEventSourceForTests {
             #expect(live == rebuilt, "seed \(seed)")
             if live != rebuilt { break }
             histories += 1
-            if Date().timeIntervalSince(started) > 240 { break }
         }
-        #expect(histories >= 1000, "only \(histories) histories in the time box")
+        #expect(histories == 1000)
         print("property test: \(histories) random histories, live == rebuilt")
     }
 

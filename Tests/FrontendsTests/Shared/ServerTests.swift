@@ -121,7 +121,8 @@ import SharedTestProtocol
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await provider.run() }
             try directory.install(TestCertificates.second)
-            let deadline = ContinuousClock.now + .seconds(5)
+            // Generous: a loaded CI machine can stall a 100 ms poll for seconds.
+            let deadline = ContinuousClock.now + .seconds(60)
             while provider.material.serialNumber != TestCertificates.second.serial, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -138,7 +139,7 @@ import SharedTestProtocol
     }
 
     @Test func idleTimeoutClosesWithFarewell() async throws {
-        try await ToyServer.run(tls: .none, timeouts: .init(idle: .milliseconds(300), command: .seconds(10))) { server in
+        try await ToyServer.run(tls: .none, timeouts: .init(idle: .seconds(1), command: .seconds(60))) { server in
             let client = try await TestClient(port: server.port)
             _ = try await client.readReply()
             #expect(try await client.readUntilClosed() == ["421 4.4.2 toy timeout"])
@@ -146,7 +147,7 @@ import SharedTestProtocol
     }
 
     @Test func commandTimeoutStopsTricklingClients() async throws {
-        try await ToyServer.run(tls: .none, timeouts: .init(idle: .seconds(10), command: .milliseconds(300))) { server in
+        try await ToyServer.run(tls: .none, timeouts: .init(idle: .seconds(60), command: .seconds(1))) { server in
             let client = try await TestClient(port: server.port)
             _ = try await client.readReply()
             try await client.send("NO")

@@ -115,7 +115,7 @@ struct ToyServer {
     static func run(
         tls mode: TLSMode = .startTLS,
         tlsProvider: TLSContextProvider? = nil,
-        timeouts: ConnectionTimeouts = .init(idle: .seconds(20), command: .seconds(20), tlsHandshake: .seconds(10)),
+        timeouts: ConnectionTimeouts = .init(idle: .seconds(120), command: .seconds(120), tlsHandshake: .seconds(120)),
         drainTimeout: Duration = .seconds(5),
         limiter: ConnectionLimiter? = nil,
         throttle: AuthenticationThrottle? = nil,
