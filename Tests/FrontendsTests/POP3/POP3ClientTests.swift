@@ -115,4 +115,41 @@ import Testing
             #expect(try s.expungeEvents().flatMap(\.messages).sorted() == s.refs.sorted())
         }
     }
+
+    /// mpop over STLS with SASL PLAIN, keeping the mail: a second run downloads nothing, because
+    /// the UIDLs are stable across sessions.
+    @Test func mpopKeepsMailAndRecognisesItByUIDL() async throws {
+        try await POP3TestServer.run { s in
+            let mbox = s.directory + "/mpop.mbox"
+            let rc = s.directory + "/mpoprc"
+            try """
+            defaults
+            tls on
+            tls_starttls on
+            tls_certcheck off
+            account roost
+            host 127.0.0.1
+            port \(s.startTLSPort)
+            auth plain
+            user \(POP3TestServer.account)
+            password \(POP3TestServer.password)
+            delivery mbox \(mbox)
+            keep on
+            only_new on
+            uidls_file \(s.directory)/mpop.uidls
+
+            """.write(toFile: rc, atomically: true, encoding: .utf8)
+            chmod(rc, 0o600)
+            for run in 1...2 {
+                let result = try await POP3TestServer.runProcess("/usr/bin/env", ["mpop", "--file=\(rc)", "roost"])
+                #expect(result.status == 0, "mpop run \(run):\n\(result.output)")
+            }
+            let downloaded = (try? String(contentsOfFile: mbox, encoding: .utf8)) ?? ""
+            #expect(downloaded.components(separatedBy: "\nSubject: ").count - 1 == 3, "three messages, once each:\n\(downloaded)")
+            #expect(try s.store.messages(mailbox: s.inbox).count == 3, "keep on: nothing deleted")
+            #expect(try s.expungeEvents().isEmpty)
+            let uidls = (try? String(contentsOfFile: s.directory + "/mpop.uidls", encoding: .utf8)) ?? ""
+            #expect(uidls.contains("\(POP3TestServer.uidValidity).1") && uidls.contains("\(POP3TestServer.uidValidity).3"), "\(uidls)")
+        }
+    }
 }
