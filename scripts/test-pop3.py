@@ -185,6 +185,12 @@ def test_errors():
     r.send(b"USER " + b"a" * 10000 + b"\r\n")
     expect(r.line() == b"-ERR line too long or not terminated by CRLF", "farewell")
     expect(r.closed(), "closed after an overlong line")
+    # So does a bare LF (RFC 1939 §3: lines end with CRLF).
+    r = Raw()
+    r.line()
+    r.send(b"NOOP\n")
+    expect(r.line() == b"-ERR line too long or not terminated by CRLF", "bare LF farewell")
+    expect(r.closed(), "closed after a bare LF")
 
 
 def test_pipelining():
