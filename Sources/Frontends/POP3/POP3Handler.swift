@@ -68,12 +68,16 @@ public struct POP3Handler: ConnectionHandler {
         while let frame = try await connection.next() {
             let parsed = POP3CommandParser.parse(frame.readableBytesView)
             metrics?.command(protocol: name, (try? parsed.get())?.verb ?? "unknown")
+            if case .failure = parsed { metrics?.error(protocol: name, kind: .syntax) }
             var pending = session.command(parsed)
             while !pending.isEmpty {
                 let action = pending.removeFirst()
                 switch action {
                 case .reply(let response):
-                    if !response.isOK { metrics?.error(protocol: name, kind: .user) }
+                    // Syntax errors are counted above and internal ones where they happen.
+                    if case .err(let code, _) = response, code != .sysTemp, case .success = parsed {
+                        metrics?.error(protocol: name, kind: .user)
+                    }
                     try await write(response, to: connection)
                 case .close:
                     await connection.close()
