@@ -150,6 +150,8 @@ let package = Package(
             dependencies: [
                 "Frontends",
                 "SharedTestProtocol",
+                "Journal",
+                "Projections",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -8,6 +8,7 @@ APT_PACKAGES=(
   lld                                                           # linker for `make fuzz`
   whois                                                         # mkpasswd, for the password tests
   curl openssl                                                  # metrics and TLS tests
+  fetchmail mpop                                                # POP3 client tests
 )
 PIP_PACKAGES=(passlib)
 

@@ -28,6 +28,12 @@ public struct MessageInfo: Sendable, Hashable {
     public var bodySequence: UInt64
     /// The message-delivered event holding the header Roost added, if any.
     public var headerSequence: UInt64?
+
+    public init(mailbox: MailboxID, uid: UInt32, ref: MessageRef, modseq: UInt64, flags: [String], internalDate: Int64,
+                size: Int, bodySequence: UInt64, headerSequence: UInt64?) {
+        self.mailbox = mailbox; self.uid = uid; self.ref = ref; self.modseq = modseq; self.flags = flags
+        self.internalDate = internalDate; self.size = size; self.bodySequence = bodySequence; self.headerSequence = headerSequence
+    }
 }
 
 public struct UserInfo: Sendable, Hashable {

@@ -1,0 +1,67 @@
+import Testing
+@testable import Frontends
+
+@Suite struct POP3EncoderTests {
+    func text(_ r: POP3Response) -> String { String(decoding: POP3Encoder.encode(r), as: UTF8.self) }
+
+    @Test func singleLines() {
+        #expect(text(.ok("2 320")) == "+OK 2 320\r\n")
+        #expect(text(.ok("")) == "+OK\r\n")
+        #expect(text(.err(nil, "no such message")) == "-ERR no such message\r\n")
+        #expect(text(.err(.inUse, "maildrop locked")) == "-ERR [IN-USE] maildrop locked\r\n")
+        #expect(text(.err(.sysTemp, "x")) == "-ERR [SYS/TEMP] x\r\n")
+        #expect(text(.challenge("")) == "+ \r\n")
+    }
+
+    @Test func multiLineTextIsStuffedAndTerminated() {
+        #expect(text(.lines("2 messages", ["1 120", ".hidden"])) == "+OK 2 messages\r\n1 120\r\n..hidden\r\n.\r\n")
+        #expect(text(.lines("none", [])) == "+OK none\r\n.\r\n")
+    }
+
+    /// RFC 1939 §3: every line starting with "." gets another; the terminator stands alone.
+    @Test(arguments: [
+        ("a\r\n", "a\r\n"),
+        (".\r\n", "..\r\n"),
+        ("x\r\n.\r\n..y\r\n", "x\r\n..\r\n...y\r\n"),
+        (".start\r\nmid.dle\r\n", "..start\r\nmid.dle\r\n"),
+        ("no final crlf", "no final crlf\r\n"),
+        ("ends.\r\n.", "ends.\r\n..\r\n"),
+        ("", ""),
+    ])
+    func contentStuffing(_ content: String, _ body: String) {
+        #expect(text(.content("n octets", Array(content.utf8))) == "+OK n octets\r\n" + body + ".\r\n")
+    }
+
+    @Test(arguments: [
+        ("a\nb\n", "a\r\nb\r\n"),
+        ("a\r\nb\r\n", "a\r\nb\r\n"),
+        ("a\rb\n", "a\rb\r\n"),
+        ("\n\n", "\r\n\r\n"),
+        ("mixed\r\nbare\nend", "mixed\r\nbare\r\nend"),
+    ])
+    func crlfNormalisation(_ input: String, _ output: String) {
+        #expect(POP3Encoder.crlf(Array(input.utf8)) == Array(output.utf8))
+    }
+
+    @Test func crlfMatchesTheIMAPSize() {
+        // The projection's size is the IMAP CRLF form; RETR must send exactly that many octets.
+        let stored = Array("From: a\nSubject: b\r\n\nbody\n.line\r\nlast".utf8)
+        #expect(POP3Encoder.crlf(stored).count == stored.count + 3)
+    }
+
+    @Test(arguments: [
+        (0, "H: 1\r\nI: 2\r\n\r\n"),
+        (1, "H: 1\r\nI: 2\r\n\r\nl1\r\n"),
+        (2, "H: 1\r\nI: 2\r\n\r\nl1\r\nl2\r\n"),
+        (99, "H: 1\r\nI: 2\r\n\r\nl1\r\nl2\r\nl3"),
+    ])
+    func top(_ lines: Int, _ expected: String) {
+        let message = Array("H: 1\r\nI: 2\r\n\r\nl1\r\nl2\r\nl3".utf8)
+        #expect(POP3Encoder.top(message, lines: lines) == Array(expected.utf8))
+    }
+
+    @Test func topOfAMessageWithoutBodyOrHeader() {
+        #expect(POP3Encoder.top(Array("H: 1\r\nI: 2\r\n".utf8), lines: 5) == Array("H: 1\r\nI: 2\r\n".utf8))
+        #expect(POP3Encoder.top(Array("\r\nbody\r\nmore\r\n".utf8), lines: 1) == Array("\r\nbody\r\n".utf8))
+    }
+}
