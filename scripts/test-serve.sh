@@ -136,6 +136,20 @@ echo "$password" > "$tmp/demo-pw"
 "$bin" user test demo@roost.test --password-file "$tmp/demo-pw" --data "$tmp/dev" | grep -q matches || fail "the printed demo password does not work"
 [ -s "$tmp/dev/tls/cert.pem" ] || fail "dev profile made no certificate"
 curl -sf http://127.0.0.1:9464/metrics | grep -q '^roost_journal_commits_total' || fail "dev metrics port 9464 does not answer"
+# The dev POP3 ports answer: 1110 (plaintext allowed on loopback in dev, and STLS) and 1995 (TLS).
+python3 - "$password" <<'PY' || fail "dev POP3 ports"
+import poplib, ssl, sys
+password = sys.argv[1]
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+p = poplib.POP3("127.0.0.1", 1110, timeout=20)
+assert "STLS" in p.capa(), p.capa()
+p.user("demo@roost.test"); p.pass_(password)
+assert p.stat()[0] >= 0
+p.quit()
+s = poplib.POP3_SSL("127.0.0.1", 1995, context=ctx, timeout=20)
+s.user("demo@roost.test"); s.pass_(password)
+s.quit()
+PY
 pkill -TERM -f "roost serve --dev --data $tmp/dev" || true
 wait "$runner" || fail "make run did not stop cleanly"
 # The password is kept: the next start prints the same one.

@@ -142,16 +142,60 @@ final class RoostServer: Sendable {
         }
     }
 
-    func run() async throws {
+    /// The front-ends this build has, one `Server` per configured listener of theirs.
+    func frontends() async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let limits = configuration.limits
+        let limiter = ConnectionLimiter(configuration: .init(perClient: limits.connectionsPerIP, total: limits.connectionsTotal))
+        let throttle = AuthenticationThrottle(
+            configuration: .init(clientFailureLimit: limits.authFailuresPerIP, cooldown: .seconds(limits.authRefusalSeconds)),
+            logger: logger)
+        let authenticator = Authenticator(
+            lookup: Authenticator.lookup(in: store), throttle: throttle,
+            policy: AuthenticationPolicy(allowPlaintextWithoutTLS: configuration.isDevelopment), metrics: metrics, logger: logger)
+        let maildrops = MaildropLocks()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         for listener in configuration.listeners {
-            logger.notice("listener configured but not served: its front-end is not part of this build yet", metadata: [
-                "protocol": "\(listener.proto.rawValue)", "address": "\(listener.address)", "port": "\(listener.port)", "tls": "\(listener.tls.rawValue)"])
+            let mode: TLSMode = switch listener.tls {
+            case .none: .none
+            case .starttls: .startTLS
+            case .implicit: .implicit
+            }
+            switch listener.proto {
+            case .pop3, .pop3s:
+                let server = Server(
+                    configuration: ListenerConfiguration(name: "pop3", host: listener.address, port: listener.port, tls: mode,
+                                                         timeouts: POP3Handler.timeouts),
+                    handler: POP3Handler(journal: journal, projector: projector, authenticator: authenticator, locks: maildrops,
+                                         metrics: metrics, logger: logger),
+                    tls: tls, limiter: limiter, metrics: metrics, logger: logger)
+                do {
+                    let address = try await server.bind()
+                    logger.info("listening", metadata: ["protocol": "\(listener.proto.rawValue)", "address": "\(address)", "tls": "\(listener.tls.rawValue)"])
+                } catch {
+                    throw StartupError(message: "\(error)")
+                }
+                services.append(.init(service: server))
+            default:
+                logger.notice("listener configured but not served: its front-end is not part of this build yet", metadata: [
+                    "protocol": "\(listener.proto.rawValue)", "address": "\(listener.address)", "port": "\(listener.port)", "tls": "\(listener.tls.rawValue)"])
+            }
+        }
+        return services
+    }
+
+    func run() async throws {
+        let listeners: [ServiceGroupConfiguration.ServiceConfiguration]
+        do {
+            listeners = try await frontends()
+        } catch {
+            journal.close()
+            throw error
         }
         let admin = AdminSocketService(path: configuration.dataDirectory + "/admin.sock", executor: executor, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: admin), .init(service: ReloadService(server: self)), .init(service: tls),
             .init(service: ProjectorLagService(journal: journal, projector: projector, metrics: metrics)),
-        ]
+        ] + listeners
         if configuration.metrics.enabled {
             let server = MetricsServer(configuration: .init(host: configuration.metrics.address, port: configuration.metrics.port),
                                        metrics: metrics, logger: logger)
