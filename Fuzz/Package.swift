@@ -19,6 +19,14 @@ let package = Package(
             path: "FuzzMessageParse"
         ),
         .executableTarget(
+            name: "FuzzPOP3Session",
+            dependencies: [
+                .product(name: "Frontends", package: "Roost"), .product(name: "Projections", package: "Roost"),
+                .product(name: "Journal", package: "Roost"),
+            ],
+            path: "FuzzPOP3Session"
+        ),
+        .executableTarget(
             name: "FuzzIMAPViews",
             dependencies: [.product(name: "MailMessage", package: "Roost")],
             path: "FuzzIMAPViews"
