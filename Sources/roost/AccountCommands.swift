@@ -59,6 +59,13 @@ func readPassword(file: String?, prompt: String) throws -> String {
     return line
 }
 
+/// A new password, read as `readPassword` does, refused when empty, hashed for the journal.
+func newPasswordHash(file: String?, prompt: String) throws -> String {
+    let password = try readPassword(file: file, prompt: prompt)
+    guard !password.isEmpty else { throw ValidationError("the password is empty") }
+    return try PasswordHash.make(password)
+}
+
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Add, change, delete, list and import users.",
@@ -70,9 +77,8 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user's address, e.g. alice@example.org.") var address: String
         @Option(help: "Read the password from the first line of this file.") var passwordFile: String?
         func run() async throws {
-            let password = try readPassword(file: passwordFile, prompt: "password for \(address): ")
-            guard !password.isEmpty else { throw ValidationError("the password is empty") }
-            try await perform(.userAdd(address: address, passwordHash: try PasswordHash.make(password)), location: location)
+            let hash = try newPasswordHash(file: passwordFile, prompt: "password for \(address): ")
+            try await perform(.userAdd(address: address, passwordHash: hash), location: location)
         }
     }
 
@@ -82,9 +88,8 @@ struct UserCommand: AsyncParsableCommand {
         @Argument var address: String
         @Option(help: "Read the password from the first line of this file.") var passwordFile: String?
         func run() async throws {
-            let password = try readPassword(file: passwordFile, prompt: "new password for \(address): ")
-            guard !password.isEmpty else { throw ValidationError("the password is empty") }
-            try await perform(.userPasswd(address: address, passwordHash: try PasswordHash.make(password)), location: location)
+            let hash = try newPasswordHash(file: passwordFile, prompt: "new password for \(address): ")
+            try await perform(.userPasswd(address: address, passwordHash: hash), location: location)
         }
     }
 

@@ -40,7 +40,6 @@ enum ConfigurationFile {
         }
         var reader = Reader(file: file, locator: SourceLocator(text))
         var config = Configuration.defaults(hostname: hostname)
-        let base = Configuration.defaults(hostname: hostname)
 
         try reader.allow(table, path: [], keys: ["hostname", "data_directory", "domains", "tls", "listeners", "limits", "logging", "metrics"])
         if let v = try reader.string(table, "hostname", path: []) { config.hostname = try reader.hostname(v, key: "hostname", path: []) }
@@ -117,7 +116,6 @@ enum ConfigurationFile {
             if let v = try reader.string(metrics, "address", path: p) { config.metrics.address = try reader.ipAddress(v, key: "address", path: p) }
             if let v = try reader.int(metrics, "port", path: p, in: 1...65535) { config.metrics.port = v }
         }
-        _ = base
         return config
     }
 }
