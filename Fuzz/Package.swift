@@ -10,25 +10,27 @@ let package = Package(
         .package(name: "Roost", path: ".."),
     ],
     targets: [
+        // Starts libFuzzer; every target below depends on it.
+        .target(name: "FuzzDriver", path: "FuzzDriver"),
         // One executable per parser; each folder's main.swift defines LLVMFuzzerTestOneInput.
-        .executableTarget(name: "FuzzJournalRecord", dependencies: [.product(name: "Journal", package: "Roost")], path: "FuzzJournalRecord"),
-        .executableTarget(name: "FuzzEventDecode", dependencies: [.product(name: "Journal", package: "Roost")], path: "FuzzEventDecode"),
+        .executableTarget(name: "FuzzJournalRecord", dependencies: ["FuzzDriver", .product(name: "Journal", package: "Roost")], path: "FuzzJournalRecord"),
+        .executableTarget(name: "FuzzEventDecode", dependencies: ["FuzzDriver", .product(name: "Journal", package: "Roost")], path: "FuzzEventDecode"),
         .executableTarget(
             name: "FuzzMessageParse",
-            dependencies: [.product(name: "MailMessage", package: "Roost")],
+            dependencies: ["FuzzDriver", .product(name: "MailMessage", package: "Roost")],
             path: "FuzzMessageParse"
         ),
         .executableTarget(
             name: "FuzzPOP3Session",
             dependencies: [
-                .product(name: "Frontends", package: "Roost"), .product(name: "Projections", package: "Roost"),
+                "FuzzDriver", .product(name: "Frontends", package: "Roost"), .product(name: "Projections", package: "Roost"),
                 .product(name: "Journal", package: "Roost"),
             ],
             path: "FuzzPOP3Session"
         ),
         .executableTarget(
             name: "FuzzIMAPViews",
-            dependencies: [.product(name: "MailMessage", package: "Roost")],
+            dependencies: ["FuzzDriver", .product(name: "MailMessage", package: "Roost")],
             path: "FuzzIMAPViews"
         ),
     ]

@@ -1,6 +1,7 @@
 // libFuzzer target: the first two bytes pick an event type (little-endian), the rest is decoded as
 // its payload. Decoding must throw or succeed, never crash; a decoded event re-encodes and decodes
 // to the same value.
+import FuzzDriver
 import Journal
 #if canImport(Glibc)
 import Glibc
@@ -18,13 +19,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOne))
+runFuzzer(fuzzOne)

@@ -2,6 +2,7 @@
 //   0: a FETCH item / section spec (parse; whatever parses round-trips through its wire text)
 //   1: the cached form (decode and the direct wire writer must agree; re-encoding is stable)
 //   2: a message (ENVELOPE, BODYSTRUCTURE, cached round trip, every part's sections and BINARY)
+import FuzzDriver
 import MailMessage
 
 #if canImport(Glibc)
@@ -75,13 +76,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ cb: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOne))
+runFuzzer(fuzzOne)

@@ -1,5 +1,6 @@
 // libFuzzer target: arbitrary bytes as a journal segment. Walking, CRC checks, decompression and
 // event decoding must never crash, hang or read out of bounds (run with ASan: `make fuzz`).
+import FuzzDriver
 import Journal
 #if canImport(Glibc)
 import Glibc
@@ -14,13 +15,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOne))
+runFuzzer(fuzzOne)

@@ -1,6 +1,7 @@
 // libFuzzer target: the POP3 command parser, session state machine and encoder must survive
 // any client input. Each input is split into lines (as the framer would) and fed to a session
 // whose effects succeed with a small canned maildrop; every reply is encoded and checked.
+import FuzzDriver
 import Frontends
 import Journal
 import Projections
@@ -64,13 +65,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ cb: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOne))
+runFuzzer(fuzzOne)
