@@ -176,6 +176,19 @@ final class RoostServer: Sendable {
                     throw StartupError(message: "\(error)")
                 }
                 services.append(.init(service: server))
+            case .managesieve:
+                let server = Server(
+                    configuration: ListenerConfiguration(name: "managesieve", host: listener.address, port: listener.port, tls: mode,
+                                                         timeouts: ConnectionTimeouts(idle: idle, command: .seconds(120), tlsHandshake: .seconds(30))),
+                    handler: ManageSieveHandler(journal: journal, projector: projector, authenticator: authenticator,
+                                                metrics: metrics, logger: logger),
+                    tls: tls, limiter: limiter, metrics: metrics, logger: logger)
+                do {
+                    _ = try await server.bind()
+                } catch {
+                    throw StartupError(message: "\(error)")
+                }
+                services.append(.init(service: server))
             default:
                 logger.notice("listener configured but not served: its front-end is not part of this build yet", metadata: [
                     "protocol": "\(listener.proto.rawValue)", "address": "\(listener.address)", "port": "\(listener.port)", "tls": "\(listener.tls.rawValue)"])
