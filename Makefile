@@ -21,6 +21,7 @@ test: deps
 	@scripts/test-cli.sh
 	@scripts/test-serve.sh
 	@scripts/test-tls.sh
+	@scripts/test-managesieve.py
 	@scripts/compare-dovecot.sh
 
 # libFuzzer targets live in their own package (Fuzz/) so normal builds never link libFuzzer.

@@ -10,7 +10,7 @@ APT_PACKAGES=(
   curl openssl                                                  # metrics and TLS tests
   fetchmail mpop                                                # POP3 client tests
 )
-PIP_PACKAGES=(passlib)
+PIP_PACKAGES=(passlib sievelib)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

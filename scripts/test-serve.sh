@@ -64,6 +64,7 @@ start() {
   pids+=($!)
   server=$!
   wait_for "$tmp/serve.log" "roost is running" 60 || fail "serve did not start"
+  wait_for "$tmp/serve.log" "admin socket listening" 30 || fail "admin socket not listening"
 }
 
 # --- serve; accounts through the admin socket
@@ -175,6 +176,26 @@ p.quit()
 s = poplib.POP3_SSL("127.0.0.1", 1995, context=ctx, timeout=20)
 s.user("demo@roost.test"); s.pass_(password)
 s.quit()
+PY
+# The dev ManageSieve port answers, and allows PLAIN without TLS (loopback dev profile only).
+python3 - "$password" <<'PY' || fail "dev ManageSieve port 4190"
+import base64, socket, sys
+s = socket.create_connection(("127.0.0.1", 4190), timeout=20)
+f = s.makefile("rb")
+def response():
+    lines = []
+    while True:
+        line = f.readline()
+        assert line, lines
+        lines.append(line)
+        if line[:2] in (b"OK", b"NO", b"BY"): return lines
+greeting = response()
+assert b'"SASL" "PLAIN LOGIN"\r\n' in greeting and b'"STARTTLS"\r\n' in greeting, greeting
+token = base64.b64encode(b"\0demo@roost.test\0" + sys.argv[1].encode())
+s.sendall(b'AUTHENTICATE "PLAIN" "' + token + b'"\r\nLISTSCRIPTS\r\nLOGOUT\r\n')
+assert response()[-1].startswith(b"OK"), "auth"
+assert response()[-1].startswith(b"OK"), "listscripts"
+assert response()[-1].startswith(b"OK"), "logout"
 PY
 pkill -TERM -f "roost serve --dev --data $tmp/dev" || true
 wait "$runner" || fail "make run did not stop cleanly"
