@@ -24,28 +24,32 @@ struct MessageSummary: Sendable {
     /// bytes between bare LFs rather than one append per byte.
     static func imapForm(_ pieces: [UInt8]...) -> [UInt8] {
         let total = pieces.reduce(0) { $0 + $1.count }
-        var out = [UInt8]()
-        out.reserveCapacity(total + total / 16 + 16)
-        var previous: UInt8 = 0
-        for piece in pieces where !piece.isEmpty {
-            piece.withUnsafeBufferPointer { p in
-                let base = p.baseAddress!
-                var copied = 0, searched = 0
-                while searched < p.count, let hit = memchr(base + searched, 10, p.count - searched) {
-                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    let before = at > 0 ? p[at - 1] : previous
-                    if before != 13 {
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<at]))
-                        out.append(13)
-                        copied = at // the LF goes out with the next run
+        // At most one CR per byte is added; the buffer lives only while the message is parsed.
+        return [UInt8](unsafeUninitializedCapacity: total * 2) { out, written in
+            var previous: UInt8 = 0
+            var n = 0
+            for piece in pieces where !piece.isEmpty {
+                piece.withUnsafeBufferPointer { p in
+                    let base = p.baseAddress!
+                    var copied = 0, searched = 0
+                    while searched < p.count, let hit = memchr(base + searched, 10, p.count - searched) {
+                        let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                        if (at > 0 ? p[at - 1] : previous) != 13 {
+                            (out.baseAddress! + n).initialize(from: base + copied, count: at - copied)
+                            n += at - copied
+                            out[n] = 13
+                            n += 1
+                            copied = at // the LF goes out with the next run
+                        }
+                        searched = at + 1
                     }
-                    searched = at + 1
+                    (out.baseAddress! + n).initialize(from: base + copied, count: p.count - copied)
+                    n += p.count - copied
+                    previous = p[p.count - 1]
                 }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied...]))
-                previous = p[p.count - 1]
             }
+            written = n
         }
-        return out
     }
 }
 
@@ -201,33 +205,48 @@ enum Preparation {
             for prepared in chunk { try apply(prepared) }
             return
         }
-        let channel = ChunkChannel(capacity: 2)
-        let producer = Thread {
-            defer { channel.producerDone() }
+        // Three stages, each on its own thread, so reading (CRC, LZ4, decoding) overlaps parsing
+        // (itself spread over the cores) and both overlap the caller's SQL.
+        let decoded = ChunkChannel(capacity: 2), parsed = ChunkChannel(capacity: 2)
+        let reader = Thread {
+            defer { decoded.producerDone() }
             var preparer = Preparer(journal: journal)
             var chunk: [PreparedEvent] = []
-            chunk.reserveCapacity(chunkSize)
             do {
                 try journal.forEach(from: from, through: through) { view in
                     if let prepared = try preparer.prepare(view) { chunk.append(prepared) }
                     if chunk.count >= chunkSize {
-                        Preparer.summarize(&chunk)
-                        guard channel.put(chunk) else { throw CancellationError() }
-                        chunk.removeAll(keepingCapacity: true)
+                        guard decoded.put(chunk) else { throw CancellationError() }
+                        chunk = []
+                        chunk.reserveCapacity(chunkSize)
                     }
                 }
-                Preparer.summarize(&chunk)
-                _ = channel.put(chunk)
+                _ = decoded.put(chunk)
             } catch is CancellationError {
             } catch {
-                channel.fail(error)
+                decoded.fail(error)
             }
         }
-        producer.stackSize = 4 << 20
-        producer.start()
-        // Whatever happens here, the producer stops before this returns.
-        defer { channel.cancelAndWait() }
-        while let chunk = try channel.take() {
+        let parser = Thread {
+            defer { parsed.producerDone() }
+            // Runs before the line above: the reader has stopped when the consumer hears the end.
+            defer { decoded.cancelAndWait() }
+            do {
+                while var chunk = try decoded.take() {
+                    Preparer.summarize(&chunk)
+                    guard parsed.put(chunk) else { return }
+                }
+            } catch {
+                parsed.fail(error)
+            }
+        }
+        for thread in [reader, parser] {
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        // Whatever happens here, both threads stop before this returns.
+        defer { parsed.cancelAndWait() }
+        while let chunk = try parsed.take() {
             for prepared in chunk { try apply(prepared) }
         }
     }
