@@ -137,6 +137,23 @@ final class MappedFile: @unchecked Sendable {
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
+    static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// Drops this mapping's resident pages of the whole pages inside `[from, to)`, so pages read
+    /// once (the scan on open, a replay) don't stay counted in the process's RSS. The data stays
+    /// in the page cache (the mapping is shared and read-only): a later read faults it back in,
+    /// so views into the range stay valid. Returns the end of the released part.
+    @discardableResult
+    func release(from: Int, to: Int) -> Int {
+        guard let base else { return from }
+        let page = MappedFile.pageSize
+        let start = (from + page - 1) / page * page
+        let end = min(to, count) / page * page
+        guard end > start else { return from }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+        return end
+    }
+
     deinit {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
     }

@@ -24,6 +24,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// The longest a commit waits for more appenders, so that large records from many appenders
     /// share one fdatasync instead of trickling in one by one as two cores compress them.
     static let lingerMicroseconds: Int64 = 4000
+    /// While fewer than `groupTarget` batches are queued and appenders are still compressing
+    /// (large records: two cores compress ≈ 4 of 256 KiB per ms), the wait may stretch to this,
+    /// so that such records still share one fdatasync per `groupTarget` appends. Each of those
+    /// appends has already waited longer than this for a core to compress it.
+    static let extendedLingerMicroseconds: Int64 = 12_000
+    static let groupTarget = 16
     /// Recent time appenders spent compressing, and batches per commit (moving averages): with
     /// several appenders at work, a commit waits until none has enqueued for 1.5 compression times.
     private var preparationMicroseconds: Double = 0
@@ -99,14 +105,19 @@ final class GroupCommitWriter: @unchecked Sendable {
             while queue.isEmpty && !stopping { queueLock.wait() }
             // Group commit: appenders still compressing will enqueue in about one compression
             // time; wait for them (bounded) rather than paying an fdatasync each.
-            let cap = FileSystem.nowMicroseconds() + GroupCommitWriter.lingerMicroseconds
+            let started = FileSystem.nowMicroseconds()
+            let cap = started + GroupCommitWriter.lingerMicroseconds
+            let extendedCap = started + GroupCommitWriter.extendedLingerMicroseconds
             while !stopping {
                 let now = FileSystem.nowMicroseconds()
-                if now >= cap { break }
                 if preparing > 0 {
-                    queueLock.wait(until: cap)
+                    // Only when several appenders have been committing together.
+                    let limit = queue.count < GroupCommitWriter.groupTarget && batchesPerCommit >= 2 ? extendedCap : cap
+                    if now >= limit { break }
+                    queueLock.wait(until: limit)
                     continue
                 }
+                if now >= cap { break }
                 // Only when several appenders have been committing together, never for a lone one.
                 guard batchesPerCommit >= 2 else { break }
                 let quietUntil = lastEnqueue + Int64(min(preparationMicroseconds * 1.5, 2000))

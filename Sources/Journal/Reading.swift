@@ -57,6 +57,9 @@ struct RecordCursor: ~Copyable {
     private var knownLast: UInt64 = 0
     private var positioned = false
     private var scratch = DecompressionBuffer()
+    /// Where this cursor's segment has been released up to (see `MappedFile.release`).
+    private var released = 0
+    static let releaseStep = 8 << 20
 
     init(journal: Journal, start: UInt64) {
         self.journal = journal
@@ -73,8 +76,15 @@ struct RecordCursor: ~Copyable {
         if !positioned { try position() }
         // Crossing into the next segment.
         while segmentNumber + 1 < segments.count && nextSequence >= segments[segmentNumber + 1].firstSequence {
+            segments[segmentNumber].map.release(from: released, to: offset)
             segmentNumber += 1
             offset = SegmentFile.headerSize
+            released = 0
+        }
+        // A long replay reads each page once: let go of what is behind it, so the mapped
+        // journal does not accumulate in RSS (views into it stay valid: pages fault back in).
+        if offset - released >= Self.releaseStep {
+            released = segments[segmentNumber].map.release(from: released, to: offset)
         }
         let segment = segments[segmentNumber]
         let view = try RecordView.read(segment: segment, at: offset, scratch: &scratch)
@@ -95,6 +105,7 @@ struct RecordCursor: ~Copyable {
         let packed = journal.state.withLock { $0.index[Int(nextSequence - 1)] }
         segmentNumber = Int(packed >> 40)
         offset = Int(packed & 0xFF_FFFF_FFFF)
+        released = offset
         positioned = true
     }
 }

@@ -76,6 +76,8 @@ extension Journal {
             }
             expected = entry.first + UInt64(scan.records.count)
             tailEnd = scan.end
+            // The scan read every page; readers fault in what they need again.
+            segment.map.release(from: 0, to: segment.map.count)
             segments.append(segment)
         }
         return Loaded(segments: segments, index: index, tailEnd: tailEnd, lastTimestamp: lastTimestamp, recovery: recovery)

@@ -10,46 +10,51 @@ import Foundation
 /// An event that refers to something that does not exist (a deleted mailbox, an expunged message)
 /// changes nothing; the same happens on every replay.
 struct EventApplier {
-    let journal: Journal
     var changes: [MailboxChange] = []
 
-    /// Recently seen message-received events, so the deliveries that follow them (usually in the
-    /// same batch) don't read and decode the message again.
-    private var recentlyReceived: [UInt64: MessageReceived] = [:]
-    private var recentOrder: [UInt64] = []
-    static let recentLimit = 64
+    /// Each mailbox's counters as this transaction has changed them, kept here and written back
+    /// once per mailbox by `finish` instead of a SELECT and an UPDATE for every message.
+    private struct Counters {
+        var uidNext: Int64
+        var highestModseq: Int64
+        var changed = false
+    }
+    private var counters: [MailboxID: Counters] = [:]
+    /// Mailboxes known not to exist in this transaction.
+    private var absent: Set<MailboxID> = []
 
-    init(journal: Journal) { self.journal = journal }
+    init() {}
 
-    /// Decodes and applies one record. A payload this version cannot decode changes nothing,
-    /// the same on every replay; unknown event types are skipped.
-    mutating func apply(_ view: RecordView, db: Database) throws {
-        guard let type = EventType(rawValue: view.type) else { return }
-        let event: Event?
-        do {
-            event = try Event.decode(type: view.type, payload: view.payload)
-        } catch is FieldDecodingError {
-            return
+    /// Applies one prepared event (see `Preparer`).
+    mutating func apply(_ prepared: PreparedEvent, db: Database) throws {
+        switch prepared {
+        case .event(let event, let sequence):
+            try apply(event, sequence: sequence, db: db)
+        case .message(let m):
+            guard try mailboxExists(m.mailbox, db: db) else { return }
+            let summary: MessageSummary
+            switch m.content {
+            case .ready(let s): summary = s
+            case .pending(let header, let body): summary = MessageSummary(header: header, body: body)
+            case .missing: return
+            case .failed(let error): throw error
+            }
+            try insertMessage(
+                mailbox: m.mailbox, ref: MessageRef(event: m.sequence), sequence: m.sequence,
+                flags: FlagSet.encode(m.flags), internalDate: m.internalDate, size: summary.size,
+                bodySequence: m.bodySequence, headerSequence: m.headerSequence,
+                views: summary.views.databaseValue, db: db)
         }
-        guard let event else { return }
-        if type == .messageReceived, let received = event.body as? MessageReceived {
-            remember(received, sequence: view.sequence)
-            return
-        }
-        try apply(event, sequence: view.sequence, db: db)
     }
 
-    private mutating func remember(_ received: MessageReceived, sequence: UInt64) {
-        recentlyReceived[sequence] = received
-        recentOrder.append(sequence)
-        if recentOrder.count > Self.recentLimit {
-            recentlyReceived[recentOrder.removeFirst()] = nil
+    /// Writes back the mailbox counters; call once, at the end of the transaction.
+    mutating func finish(_ db: Database) throws {
+        for (mailbox, c) in counters where c.changed {
+            try db.run("UPDATE mailbox SET uidNext = ?, highestModseq = ? WHERE id = ?",
+                       arguments: [c.uidNext, c.highestModseq, Int64(id: mailbox)])
         }
-    }
-
-    private func received(_ sequence: UInt64) throws -> MessageReceived? {
-        if let hit = recentlyReceived[sequence] { return hit }
-        return try Event.decode(journal.record(sequence))?.body as? MessageReceived
+        counters = [:]
+        absent = []
     }
 
     mutating func apply(_ event: Event, sequence: UInt64, db: Database) throws {
@@ -92,23 +97,9 @@ struct EventApplier {
         case is MessageReceived:
             // The bytes stay in the journal; deliveries refer to this event.
             break
-        case let e as MessageDelivered:
-            guard try mailboxExists(e.mailbox, db: db) else { return }
-            guard let body = try received(e.received) else { return }
-            // What IMAP serves: the header Roost added in front of the stored bytes.
-            let summary = MessageSummary(e.addedHeader.isEmpty ? body.message : e.addedHeader + body.message)
-            try insertMessage(
-                mailbox: e.mailbox, ref: MessageRef(event: sequence), sequence: sequence,
-                flags: FlagSet.encode(e.flags), internalDate: body.envelope.receivedAt,
-                size: summary.size, bodySequence: e.received, headerSequence: sequence,
-                views: summary.views, db: db)
-        case let e as MessageAppended:
-            guard try mailboxExists(e.mailbox, db: db) else { return }
-            let summary = MessageSummary(e.message)
-            try insertMessage(
-                mailbox: e.mailbox, ref: MessageRef(event: sequence), sequence: sequence,
-                flags: FlagSet.encode(e.flags), internalDate: e.internalDate, size: summary.size,
-                bodySequence: sequence, headerSequence: nil, views: summary.views, db: db)
+        case is MessageDelivered, is MessageAppended:
+            // Prepared into `PreparedEvent.message` by `Preparer`.
+            break
         case let e as FlagsChanged:
             try changeFlags(e, sequence: sequence, db: db)
         case let e as MessagesCopied:
@@ -118,6 +109,8 @@ struct EventApplier {
         case let e as MessagesExpunged:
             for ref in e.messages { try expunge(mailbox: e.mailbox, ref: ref, sequence: sequence, db: db) }
         case let e as MailboxCreated:
+            // Ignored if the id or the name exists; either way the next use looks again.
+            absent.remove(e.mailbox)
             try db.execute(sql: """
                 INSERT OR IGNORE INTO mailbox (id, userId, name, uidValidity, uidNext, highestModseq, specialUse, createdSequence)
                 VALUES (?, ?, ?, ?, 1, ?, ?, ?)
@@ -158,20 +151,39 @@ struct EventApplier {
         }
     }
 
-    private func mailboxExists(_ mailbox: MailboxID, db: Database) throws -> Bool {
-        try db.one(Bool.self, "SELECT 1 FROM mailbox WHERE id = ?", arguments: [Int64(id: mailbox)]) ?? false
+    private mutating func load(_ mailbox: MailboxID, db: Database) throws -> Counters? {
+        if let c = counters[mailbox] { return c }
+        if absent.contains(mailbox) { return nil }
+        guard let row = try db.row("SELECT uidNext, highestModseq FROM mailbox WHERE id = ?",
+                                   arguments: [Int64(id: mailbox)]) else {
+            absent.insert(mailbox)
+            return nil
+        }
+        let c = Counters(uidNext: row[0], highestModseq: row[1])
+        counters[mailbox] = c
+        return c
+    }
+
+    private mutating func mailboxExists(_ mailbox: MailboxID, db: Database) throws -> Bool {
+        try load(mailbox, db: db) != nil
     }
 
     /// Takes the mailbox's next UID and records `sequence` as its highest MODSEQ.
-    private func nextUID(_ mailbox: MailboxID, sequence: UInt64, db: Database) throws -> UInt32 {
-        let uid = try db.one(Int64.self, "SELECT uidNext FROM mailbox WHERE id = ?", arguments: [Int64(id: mailbox)]) ?? 1
-        try db.run( "UPDATE mailbox SET uidNext = uidNext + 1, highestModseq = ? WHERE id = ?",
-                       arguments: [Int64(sequence), Int64(id: mailbox)])
+    private mutating func nextUID(_ mailbox: MailboxID, sequence: UInt64, db: Database) throws -> UInt32 {
+        guard var c = try load(mailbox, db: db) else { return 1 }
+        let uid = c.uidNext
+        c.uidNext += 1
+        c.highestModseq = Int64(sequence)
+        c.changed = true
+        counters[mailbox] = c
         return UInt32(uid)
     }
 
-    private func touch(_ mailbox: MailboxID, sequence: UInt64, db: Database) throws {
-        try db.run( "UPDATE mailbox SET highestModseq = ? WHERE id = ?", arguments: [Int64(sequence), Int64(id: mailbox)])
+    private mutating func touch(_ mailbox: MailboxID, sequence: UInt64, db: Database) throws {
+        guard var c = try load(mailbox, db: db) else { return }
+        c.highestModseq = Int64(sequence)
+        c.changed = true
+        counters[mailbox] = c
     }
 
     private mutating func insertMessage(
@@ -249,6 +261,8 @@ struct EventApplier {
         try db.execute(sql: "DELETE FROM message WHERE mailboxId = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM expunged WHERE mailboxId = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM mailbox WHERE id = ?", arguments: [id])
+        counters[mailbox] = nil
+        absent.insert(mailbox)
         changes.append(MailboxChange(mailbox: mailbox, kind: .deleted, modseq: sequence))
     }
 
@@ -274,18 +288,5 @@ extension Database {
 
     func row(_ sql: String, arguments: StatementArguments) throws -> Row? {
         try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
-    }
-}
-
-/// What the projection caches about a message's bytes: RFC822.SIZE and the cached
-/// ENVELOPE + BODYSTRUCTURE (issue 5's compact form), both of the CRLF form IMAP serves.
-struct MessageSummary {
-    let size: Int
-    let views: DatabaseValue
-
-    init(_ bytes: [UInt8]) {
-        let view = IMAPMessageView(bytes: bytes)
-        size = view.rfc822Size
-        views = Data(CachedViews.encode(envelope: view.envelope, body: view.bodyStructure)).databaseValue
     }
 }

@@ -16,10 +16,18 @@ public actor Projector {
     private var subscribers: [MailboxID: [Int: AsyncStream<MailboxChange>.Continuation]] = [:]
     private var nextSubscriber = 0
 
+    /// How batches are read and prepared; tests make the pipeline's chunks small.
+    let tuning: Preparation.Tuning
+
     public init(journal: Journal, store: ProjectionStore, batchSize: Int = 2000) throws {
+        try self.init(journal: journal, store: store, batchSize: batchSize, tuning: Preparation.Tuning())
+    }
+
+    init(journal: Journal, store: ProjectionStore, batchSize: Int, tuning: Preparation.Tuning) throws {
         self.journal = journal
         self.store = store
         self.batchSize = batchSize
+        self.tuning = tuning
         appliedSequence = try store.appliedSequence()
     }
 
@@ -51,12 +59,13 @@ public actor Projector {
     private func applyBatch(from: UInt64, through: UInt64) async throws {
         // Cleared before the task completes, so whoever wakes from awaiting it sees no batch in flight.
         defer { inFlight = nil }
-        let journal = self.journal
+        let journal = self.journal, tuning = self.tuning
         let changes = try await store.pool.write { db -> [MailboxChange] in
-            var applier = EventApplier(journal: journal)
-            try journal.forEach(from: from, through: through) { view in
-                try applier.apply(view, db: db)
+            var applier = EventApplier()
+            try Preparation.run(journal: journal, from: from, through: through, tuning: tuning) { prepared in
+                try applier.apply(prepared, db: db)
             }
+            try applier.finish(db)
             try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'appliedSequence'", arguments: [Int64(through)])
             return applier.changes
         }

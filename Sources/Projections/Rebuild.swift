@@ -23,13 +23,20 @@ public enum Rebuild {
         journal: Journal, databasePath path: String, batchSize: Int = 20_000,
         progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> UInt64 {
+        try await run(journal: journal, databasePath: path, batchSize: batchSize, tuning: Preparation.Tuning(), progress: progress)
+    }
+
+    static func run(
+        journal: Journal, databasePath path: String, batchSize: Int, tuning: Preparation.Tuning,
+        progress: @Sendable (Progress) -> Void = { _ in }
+    ) async throws -> UInt64 {
         let scratch = path + ".rebuild"
         ProjectionStore.removeDatabaseFiles(at: scratch)
         let total = journal.lastSequence
         let started = Date()
         do {
             let store = try ProjectionStore(path: scratch)
-            let projector = try Projector(journal: journal, store: store, batchSize: batchSize)
+            let projector = try Projector(journal: journal, store: store, batchSize: batchSize, tuning: tuning)
             var target: UInt64 = 0
             while target < total {
                 target = min(total, target + UInt64(batchSize))

@@ -37,10 +37,13 @@ final class Harness {
         try await projector.catchUp()
     }
 
-    /// A from-scratch rebuild into a separate file; returns its canonical dump.
+    /// A from-scratch rebuild into a separate file; returns its canonical dump. Batches of 50
+    /// events, each (but a short last one) prepared on the pipeline's thread in chunks of 7, so
+    /// that path and its chunk boundaries are what the comparisons with live apply check.
     func rebuiltDump() async throws -> String {
         let path = directory + "/rebuilt-\(UUID().uuidString).sqlite"
-        try await Rebuild.run(journal: journal, databasePath: path, batchSize: 50)
+        try await Rebuild.run(journal: journal, databasePath: path, batchSize: 50,
+                              tuning: Preparation.Tuning(chunkSize: 7, pipelineThreshold: 10))
         let rebuilt = try ProjectionStore(path: path)
         defer { try? rebuilt.close() }
         return try rebuilt.canonicalDump()
