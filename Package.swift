@@ -159,6 +159,7 @@ let package = Package(
                 "SharedTestProtocol",
                 "Journal",
                 "Projections",
+                "RoostTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

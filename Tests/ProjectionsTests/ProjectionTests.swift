@@ -105,6 +105,7 @@ import Testing
         #expect(try h.store.sieveScripts(user: w.alice).map(\.name) == ["other"])
         #expect(try h.store.sieveScript(user: w.bob, name: "main")?.script == v2)
         #expect(try await h.rebuiltDump() == (try h.store.canonicalDump()))
+    }
 
     /// The bulk CRLF conversion the projector parses must be byte for byte what IMAP serves
     /// (`Message.imapCanonical()`), whatever the mix of CR, LF and CRLF and wherever the added

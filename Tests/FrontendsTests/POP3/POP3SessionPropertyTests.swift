@@ -1,4 +1,5 @@
 import Journal
+import RoostTesting
 import Testing
 @testable import Frontends
 @testable import Projections
@@ -28,7 +29,8 @@ import Testing
     @Test func randomSessionsKeepTheInvariants() {
         let maildrop = POP3SessionTests.maildrop
         let content = Array("Subject: x\r\n\r\n.dot\r\nline\r\n..\r\nend".utf8)
-        var rng = SystemRandomNumberGenerator()
+        // Seeded: the same 2000 sessions every run, so the UPDATE-state check below is not luck.
+        var rng = SeededGenerator(seed: 1939)
         var expunged = 0
         for _ in 0..<2000 {
             var session = POP3Session(environment: .init(tlsActive: Bool.random(using: &rng), startTLSAvailable: true, plaintextAllowed: false))
