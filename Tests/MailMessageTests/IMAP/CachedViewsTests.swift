@@ -22,9 +22,27 @@ import Testing
         var n = 0
         for url in Corpus.messages("mime") + Corpus.messages("spam-ham").prefix(400) {
             let (e, b) = Self.views(Corpus.bytes(url))
-            let dec = try CachedViews.decode(CachedViews.encode(envelope: e, body: b))
+            let enc = CachedViews.encode(envelope: e, body: b)
+            let dec = try CachedViews.decode(enc)
             #expect(dec.envelope == e, "\(url.lastPathComponent)")
             #expect(dec.body == b, "\(url.lastPathComponent)")
+            // The two-pass encoder writes what the plain appending writer does.
+            var plain = CacheWriter()
+            plain.byte(CachedViews.version)
+            plain.envelope(e)
+            plain.body(b)
+            #expect(enc == plain.out, "\(url.lastPathComponent)")
+            // The wire form straight from the cached bytes is the one written from the views.
+            for utf8 in [false, true] {
+                var direct = IMAPWriter(utf8Quoted: utf8)
+                direct.envelope(e)
+                direct.space()
+                direct.bodyStructure(b, extensions: true)
+                var fromCache = IMAPWriter(utf8Quoted: utf8)
+                fromCache.raw("* 1 FETCH (")
+                try CachedViews.write(enc, envelope: true, body: true, into: &fromCache)
+                #expect(fromCache.bytes == Array("* 1 FETCH (".utf8) + direct.bytes, "\(url.lastPathComponent)")
+            }
             n += 1
         }
         #expect(n > 500)
