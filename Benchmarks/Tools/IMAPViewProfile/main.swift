@@ -57,10 +57,10 @@ func measuredWireBuild(_ messages: [Message], _ passes: Int) -> Int {
 }
 
 @inline(never)
-func measuredEncode(_ views: [(Envelope, BodyStructure)], _ passes: Int) -> Int {
+func measuredEncode(_ envelopes: [Envelope], _ bodies: [BodyStructure], _ passes: Int) -> Int {
     var sum = 0
     for _ in 0..<passes {
-        for v in views { sum &+= CachedViews.encode(envelope: v.0, body: v.1).count }
+        for k in envelopes.indices { sum &+= CachedViews.encode(envelope: envelopes[k], body: bodies[k]).count }
     }
     return sum
 }
@@ -91,13 +91,14 @@ func measuredDecode(_ cached: [[UInt8]], _ passes: Int) -> Int {
 let args = CommandLine.arguments
 let mode = args.count > 1 ? args[1] : "build"
 let passes = args.count > 2 ? Int(args[2]) ?? 1 : 1
-let views = messages.map { (Envelope(of: $0), BodyStructure(of: $0)) }
-let cached = views.map { CachedViews.encode(envelope: $0.0, body: $0.1) }
+let envelopes = messages.map { Envelope(of: $0) }
+let bodies = messages.map { BodyStructure(of: $0) }
+let cached = envelopes.indices.map { CachedViews.encode(envelope: envelopes[$0], body: bodies[$0]) }
 let sum: Int
 switch mode {
 case "build": sum = measuredBuild(messages, passes)
 case "wire-build": sum = measuredWireBuild(messages, passes)
-case "encode": sum = measuredEncode(views, passes)
+case "encode": sum = measuredEncode(envelopes, bodies, passes)
 case "wire": sum = measuredWire(cached, passes)
 case "decode": sum = measuredDecode(cached, passes)
 default: fatalError("mode: build | wire-build | encode | wire | decode")
@@ -106,6 +107,6 @@ default: fatalError("mode: build | wire-build | encode | wire | decode")
 var h: UInt64 = 14695981039346656037
 for c in cached { for b in c { h = (h ^ UInt64(b)) &* 1099511628211 } }
 var w = IMAPWriter(capacity: 1 << 20)
-for v in views { w.envelope(v.0); w.space(); w.bodyStructure(v.1, extensions: true) }
+for k in envelopes.indices { w.envelope(envelopes[k]); w.space(); w.bodyStructure(bodies[k], extensions: true) }
 for b in w.bytes { h = (h ^ UInt64(b)) &* 1099511628211 }
 print("\(messages.count) messages, mode \(mode), \(passes) passes, checksum \(sum), views digest \(String(h, radix: 16))")

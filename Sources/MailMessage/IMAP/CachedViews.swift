@@ -181,11 +181,12 @@ extension CacheSink {
     mutating func addresses(_ list: [EnvelopeAddress]?) {
         guard let list else { return byte(0) }
         varint(list.count + 1)
-        for a in list {
-            optional(a.name)
-            optional(a.adl)
-            optional(a.mailbox)
-            optional(a.host)
+        // By index, not `for a in list`: copying each address out retains its four arrays.
+        for k in list.indices {
+            optional(list[k].name)
+            optional(list[k].adl)
+            optional(list[k].mailbox)
+            optional(list[k].host)
         }
     }
 
@@ -204,9 +205,9 @@ extension CacheSink {
 
     mutating func params(_ ps: [BodyParameter]) {
         varint(ps.count)
-        for p in ps {
-            bytes(p.name)
-            bytes(p.value)
+        for k in ps.indices {
+            bytes(ps[k].name)
+            bytes(ps[k].value)
         }
     }
 
@@ -252,7 +253,7 @@ extension CacheSink {
         case .multipart(let m):
             byte(2)
             varint(m.parts.count)
-            for p in m.parts { body(p) }
+            for k in m.parts.indices { body(m.parts[k]) }
             bytes(m.subtype)
             params(m.parameters)
             disposition(m.disposition)

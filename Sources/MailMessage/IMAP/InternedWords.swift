@@ -20,13 +20,34 @@ enum InternedWords {
         "inline", "attachment", "Text", "Plain", "TEXT", "PLAIN",
     ].map { Array($0.utf8) }
 
-    /// The shared array with the bytes of `s`, or nil.
+    /// Where each word sits: two slots per bucket of `bucket(count, first, last)`, -1 empty.
+    /// The word list is fixed, so a third word in one bucket is a programming error (and
+    /// `InternedWordsTests` looks every word up).
+    static let slots: [Int8] = {
+        var t = [Int8](repeating: -1, count: 256)
+        for (k, w) in words.enumerated() {
+            let b = 2 * bucket(w.count, w[0], w[w.count - 1])
+            if t[b] < 0 { t[b] = Int8(k) } else if t[b + 1] < 0 { t[b + 1] = Int8(k) } else { preconditionFailure("interned words: bucket full") }
+        }
+        return t
+    }()
+
+    @inline(__always)
+    static func bucket(_ n: Int, _ first: UInt8, _ last: UInt8) -> Int {
+        (n &* 11 &+ Int(first) &* 3 &+ Int(last)) & 127
+    }
+
+    /// The shared array with the bytes of `s`, or nil: one bucket, at most two comparisons.
     @inline(__always)
     static func lookup(_ s: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let n = s.count
         guard n >= 3, n <= 16, let base = s.baseAddress else { return nil }
-        for w in words where w.count == n {
-            if w.withUnsafeBufferPointer({ memeq($0.baseAddress!, base, n) }) { return w }
+        let b = 2 * bucket(n, base[0], base[n - 1])
+        for slot in b..<(b + 2) {
+            let k = slots[slot]
+            if k < 0 { return nil }
+            let w = words[Int(k)]
+            if w.count == n && w.withUnsafeBufferPointer({ memeq($0.baseAddress!, base, n) }) { return w }
         }
         return nil
     }
