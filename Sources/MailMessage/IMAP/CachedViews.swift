@@ -448,16 +448,23 @@ extension CachedViews {
     /// The bytes are checked as they are read, with the same bounds as `decode`; on an error
     /// nothing is appended to `w`.
     ///
-    /// The wire form is written through a pointer into a scratch buffer of
-    /// `CacheWireFiller.bound(bytes.count)` bytes, then appended to `w` in one copy.
+    /// The wire form is written through a pointer into room for `CacheWireFiller.bound`
+    /// bytes made at the end of `w.bytes` (a copy of zeros: no allocation when `w` has the
+    /// capacity), then cut to what was written.
     public static func write(
         _ bytes: [UInt8], envelope: Bool, body: Bool, extensions: Bool = true, into w: inout IMAPWriter
     ) throws(CachedViewsError) {
+        let mark = w.bytes.count
         let bound = CacheWireFiller.bound(bytes.count)
+        if bound <= zeros.count {
+            w.bytes.append(contentsOf: zeros[..<bound])
+        } else {
+            w.bytes.append(contentsOf: repeatElement(0, count: bound))
+        }
         let utf8 = w.utf8Quoted
-        let result: Result<Int, CachedViewsError> = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { scratch in
-            bytes.withUnsafeBufferPointer { p in
-                let start = scratch.baseAddress!
+        let result: Result<Int, CachedViewsError> = bytes.withUnsafeBufferPointer { p in
+            w.bytes.withUnsafeMutableBufferPointer { o in
+                let start = o.baseAddress! + mark
                 var f = CacheWireFiller(p: p, out: start, end: start + bound, utf8Quoted: utf8)
                 do throws(CachedViewsError) {
                     let v = try f.r.byte()
@@ -469,13 +476,21 @@ extension CachedViews {
                 } catch {
                     return .failure(error)
                 }
-                let used = f.out - start
-                w.bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: used))
-                return .success(used)
+                return .success(f.out - start)
             }
         }
-        if case .failure(let e) = result { throw e }
+        switch result {
+        case .success(let used):
+            w.bytes.removeLast(bound - used)
+        case .failure(let e):
+            w.bytes.removeLast(bound)
+            throw e
+        }
     }
+
+    /// The room `write` makes, copied rather than appended byte by byte (covers cached forms
+    /// up to ≈ 10 KiB; larger ones, rare, take the slower append).
+    static let zeros = [UInt8](repeating: 0, count: 64 * 1024)
 }
 
 /// Reads the cached form and writes its wire form as it goes, through a pointer into room

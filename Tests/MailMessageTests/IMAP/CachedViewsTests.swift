@@ -112,6 +112,28 @@ import Testing
         #expect(onlyBody.bytes == direct.bytes)
     }
 
+    /// A cached form too large for the shared room of zeros takes the other way to make room.
+    @Test func largeCachedFormsWriteTheSame() throws {
+        var text = "Subject: "
+        for k in 0..<3_000 { text += "word\(k) \"q\" " }
+        text += "\r\nFrom: A <a@b.example>\r\n\r\nbody\r\n"
+        let v = IMAPMessageView(bytes: Array(text.utf8))
+        let cached = CachedViews.encode(envelope: v.envelope, body: v.bodyStructure)
+        #expect(CacheWireFiller.bound(cached.count) > CachedViews.zeros.count)
+        var direct = IMAPWriter()
+        direct.envelope(v.envelope)
+        direct.space()
+        direct.bodyStructure(v.bodyStructure, extensions: true)
+        var fromCache = IMAPWriter()
+        fromCache.raw("* 1 FETCH (")
+        try CachedViews.write(cached, envelope: true, body: true, into: &fromCache)
+        #expect(fromCache.bytes == Array("* 1 FETCH (".utf8) + direct.bytes)
+        var broken = IMAPWriter()
+        broken.raw("x")
+        #expect(throws: CachedViewsError.self) { try CachedViews.write(cached + [0], envelope: true, body: true, into: &broken) }
+        #expect(broken.bytes == Array("x".utf8))
+    }
+
     @Test func garbageLeavesTheWriterUntouched() {
         let v = IMAPMessageView(bytes: IMAPFixtures.bytes("mixed-attachment.eml"))
         let enc = CachedViews.encode(envelope: v.envelope, body: v.bodyStructure)
