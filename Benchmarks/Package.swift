@@ -63,6 +63,13 @@ let package = Package(
             path: "MessageParseBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // IMAP views (issue 5): a plain driver to count instructions per code path under callgrind.
+        // Run: swift build -c release --product IMAPViewProfile, then see Tools/IMAPViewProfile/main.swift
+        .executableTarget(
+            name: "IMAPViewProfile",
+            dependencies: [.product(name: "MailMessage", package: "Roost")],
+            path: "Tools/IMAPViewProfile"
+        ),
         .executableTarget(
             name: "IMAPViewBenchmarks",
             dependencies: [

@@ -87,12 +87,47 @@ func trimFWS(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int>
 /// accomplished by simply removing any CRLF that is immediately followed by WSP"), trimmed.
 func unfold(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [UInt8] {
     let r = trimFWS(p, range)
-    var out = [UInt8]()
-    out.reserveCapacity(r.count)
-    for i in r {
-        let b = p[i]
-        if b == ASCII.cr || b == ASCII.lf { continue }
-        out.append(b)
+    guard let base = p.baseAddress, !r.isEmpty else { return [] }
+    // Runs between line-ending bytes are copied in bulk; most values are one run.
+    return [UInt8](unsafeUninitializedCapacity: r.count) { out, count in
+        var o = 0
+        var i = r.lowerBound
+        while i < r.upperBound {
+            let e = firstLineEnding(base, from: i, to: r.upperBound)
+            if e > i {
+                (out.baseAddress! + o).update(from: base + i, count: e - i)
+                o += e - i
+            }
+            i = e + 1
+        }
+        count = o
     }
-    return out
+}
+
+/// The index of the first CR or LF in `base[from..<to]`, or `to`: eight bytes at a time.
+@inline(__always)
+func firstLineEnding(_ base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+    var i = from
+    let raw = UnsafeRawPointer(base)
+    while i + 8 <= to {
+        let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+        if SWAR.hasByte(w, 13) || SWAR.hasByte(w, 10) { break }
+        i += 8
+    }
+    while i < to && base[i] != ASCII.cr && base[i] != ASCII.lf { i += 1 }
+    return i
+}
+
+/// Tests on eight bytes at once (one `UInt64`).
+enum SWAR {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether some byte of `w` is zero (exact: borrows only ever flag a byte above a zero one).
+    @inline(__always)
+    static func hasZero(_ w: UInt64) -> Bool { (w &- ones) & ~w & highs != 0 }
+
+    /// Whether some byte of `w` is `b`.
+    @inline(__always)
+    static func hasByte(_ w: UInt64, _ b: UInt8) -> Bool { hasZero(w ^ (ones &* UInt64(b))) }
 }

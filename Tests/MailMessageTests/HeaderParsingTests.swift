@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MailMessage
 
@@ -106,4 +107,26 @@ struct HeaderParsingTests {
         #expect(m.references == ["a@b", "c@d", "e@f"])
         #expect(m.root.contentID == "bare@id")
     }
+    @Test("unfolding removes every CR and LF, wherever they fall against the 8-byte steps")
+    func unfoldAtEveryOffset() {
+        for n in 0...24 {
+            for at in 0...n {
+                for brk in ["\r\n ", "\n\t", " \r\n\t"] {
+                    var v = Array(repeating: UInt8(0x78), count: n)
+                    v.insert(contentsOf: Array(brk.utf8), at: at)
+                    let line = Array("Subject: ".utf8) + v + Array("\r\n\r\n".utf8)
+                    let m = Message(bytes: line)
+                    let expected = Array(String(decoding: v, as: UTF8.self)
+                        .replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: "")
+                        .trimmingCharacters(in: .whitespaces).utf8)
+                    guard let f = m.fields.first else {
+                        Issue.record("no field for \(v)")
+                        continue
+                    }
+                    #expect(m.unfoldedValue(of: f) == expected, "\(v)")
+                }
+            }
+        }
+    }
 }
+

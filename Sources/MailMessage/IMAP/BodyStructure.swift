@@ -3,7 +3,10 @@
 /// Strings are the header bytes as sent (case kept, nothing decoded) since clients match and
 /// decode them themselves. Sizes and line counts are of the part's body in its transfer
 /// encoding, as served (CRLF line endings, see `Message.imapCanonical()`).
-public indirect enum BodyStructure: Hashable, Sendable {
+///
+/// Not `indirect`: the one recursive case, `Kind.message`, is boxed, so building and walking a
+/// structure does not allocate and copy a box per part.
+public enum BodyStructure: Hashable, Sendable {
     case single(SinglePart)
     case multipart(MultipartPart)
 
@@ -45,12 +48,12 @@ public indirect enum BodyStructure: Hashable, Sendable {
         }
     }
 
-    public indirect enum Kind: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
         case basic
         /// text/*: body-fld-lines.
         case text(lines: Int)
         /// message/rfc822 and message/global: the encapsulated message.
-        case message(envelope: Envelope, body: BodyStructure, lines: Int)
+        indirect case message(envelope: Envelope, body: BodyStructure, lines: Int)
     }
 
     /// `body-type-mpart`.

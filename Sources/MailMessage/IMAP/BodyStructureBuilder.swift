@@ -5,24 +5,24 @@ extension BodyStructure {
         self = BodyStructure.build(message, message.root)
     }
 
-    static let text = Array("text".utf8)
-    static let plain = Array("plain".utf8)
-    static let charset = Array("charset".utf8)
-    static let usASCII = Array("us-ascii".utf8)
-    static let sevenBit = Array("7bit".utf8)
+    static var text: [UInt8] { InternedWords.text }
+    static var plain: [UInt8] { InternedWords.plain }
+    static var charset: [UInt8] { InternedWords.charset }
+    static var usASCII: [UInt8] { InternedWords.usASCII }
+    static var sevenBit: [UInt8] { InternedWords.sevenBit }
 
     static func build(_ m: Message, _ part: MessagePart) -> BodyStructure {
         let raw = RawMIMEFields(m, part)
         let ct = part.contentType
         // The type as written when the field parsed to the same type part 1 settled on;
         // otherwise the effective (default) type, lowercase.
-        var type = Array(ct.type.utf8)
-        var subtype = Array(ct.subtype.utf8)
+        var type = InternedWords.array(ct.type)
+        var subtype = InternedWords.array(ct.subtype)
         var params: [BodyParameter] = []
         if part.hasContentTypeField, let v = raw.contentType {
-            if let mt = RawMIMEValue.mediaType(v), mt.type.map(ASCII.lower) == type, mt.subtype.map(ASCII.lower) == subtype {
-                type = Array(mt.type)
-                subtype = Array(mt.subtype)
+            if let mt = RawMIMEValue.mediaType(v), InternedWords.equalsLowercased(mt.type, type), InternedWords.equalsLowercased(mt.subtype, subtype) {
+                type = InternedWords.array(mt.type)
+                subtype = InternedWords.array(mt.subtype)
                 params = RawMIMEValue.parameters(v, from: mt.rest)
             } else {
                 // "text" alone (read as text/plain) and other repaired forms: parameters after the first token.
@@ -50,7 +50,7 @@ extension BodyStructure {
                 disposition: disposition, language: language, location: raw.location))
         }
         // RFC 2046 §4.1.2: text without a charset parameter is us-ascii; say so, as Dovecot does.
-        if ct.type == "text" && !params.contains(where: { $0.name.count == 7 && $0.name.map(ASCII.lower) == charset }) {
+        if ct.type == "text" && !params.contains(where: { InternedWords.equalsLowercased($0.name, charset) }) {
             params.append(BodyParameter(name: charset, value: usASCII))
         }
         // RFC 2045 §6.1: the field is one token; a value that is not ("8 bit") counts as absent,
@@ -58,13 +58,13 @@ extension BodyStructure {
         var encoding = sevenBit
         if let v = raw.transferEncoding {
             let (t, e) = RawMIMEValue.token(v, from: 0)
-            if !t.isEmpty && ParameterParser.skipCFWS(v, e) == v.count { encoding = Array(v[t]) }
+            if !t.isEmpty && ParameterParser.skipCFWS(v, e) == v.count { encoding = InternedWords.array(v[t]) }
         }
         // message/rfc822 in the form Dovecot sends it whatever the case written (type names
         // are case-insensitive, RFC 2045 §5.1), so cached structures match byte for byte.
         if ct.isEncapsulatedMessage && ct.subtype == "rfc822" {
-            type = Array("message".utf8)
-            subtype = Array("rfc822".utf8)
+            type = InternedWords.message
+            subtype = InternedWords.rfc822
         }
         let octets = part.bodyRange.count
         let lines = terminatedLines(m, part)
@@ -103,6 +103,6 @@ extension BodyStructure {
     static func disposition(_ v: [UInt8]) -> BodyDisposition? {
         let (t, e) = RawMIMEValue.token(v, from: 0)
         guard !t.isEmpty else { return nil }
-        return BodyDisposition(type: Array(v[t]), parameters: RawMIMEValue.parameters(v, from: e))
+        return BodyDisposition(type: InternedWords.array(v[t]), parameters: RawMIMEValue.parameters(v, from: e))
     }
 }

@@ -27,13 +27,23 @@ public enum CachedViews {
     /// message/rfc822 adds one level per message, so 128 is out of reach of real data.
     public static let maxDepth = 128
 
+    /// Two passes over the views: one adds up the size, the other writes into an array of
+    /// exactly that size through a pointer (no per-byte capacity checks). Same bytes as
+    /// `CacheWriter`.
     public static func encode(envelope: Envelope, body: BodyStructure) -> [UInt8] {
-        var w = CacheWriter()
-        w.out.reserveCapacity(512)
-        w.out.append(version)
-        w.envelope(envelope)
-        w.body(body)
-        return w.out
+        var s = CacheSizer()
+        s.byte(version)
+        s.envelope(envelope)
+        s.body(body)
+        let size = s.n
+        return [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+            var f = CacheFiller(p: buf.baseAddress!, end: buf.baseAddress! + size)
+            f.byte(version)
+            f.envelope(envelope)
+            f.body(body)
+            precondition(f.p == f.end, "cached views size pass and write pass disagree")
+            count = size
+        }
     }
 
     public static func decode(_ bytes: [UInt8]) throws(CachedViewsError) -> (envelope: Envelope, body: BodyStructure) {
@@ -60,8 +70,20 @@ public struct CachedViewsError: Error, Hashable, Sendable {
     }
 }
 
-struct CacheWriter {
+/// Where the cached form is written: the traversal below is shared by the size pass
+/// (`CacheSizer`), the pointer write pass (`CacheFiller`) and the plain writer (`CacheWriter`).
+protocol CacheSink {
+    mutating func byte(_ b: UInt8)
+    mutating func varint(_ n: Int)
+    mutating func bytes(_ b: [UInt8])
+    mutating func optional(_ b: [UInt8]?)
+}
+
+struct CacheWriter: CacheSink {
     var out: [UInt8] = []
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) { out.append(b) }
 
     @inline(__always)
     mutating func varint(_ n: Int) {
@@ -85,15 +107,86 @@ struct CacheWriter {
         varint(b.count + 1)
         out.append(contentsOf: b)
     }
+}
 
+/// The size pass of `CachedViews.encode`.
+struct CacheSizer: CacheSink {
+    var n = 0
+
+    @inline(__always)
+    static func varintSize(_ v: Int) -> Int {
+        let bits = UInt64.bitWidth - UInt64(v).leadingZeroBitCount
+        return bits <= 7 ? 1 : (bits + 6) / 7
+    }
+
+    @inline(__always) mutating func byte(_ b: UInt8) { n &+= 1 }
+    @inline(__always) mutating func varint(_ v: Int) { n &+= Self.varintSize(v) }
+    @inline(__always) mutating func bytes(_ b: [UInt8]) { n &+= Self.varintSize(b.count) &+ b.count }
+    @inline(__always)
+    mutating func optional(_ b: [UInt8]?) {
+        guard let b else { n &+= 1; return }
+        n &+= Self.varintSize(b.count + 1) &+ b.count
+    }
+}
+
+/// The write pass of `CachedViews.encode`, into memory the size pass measured.
+struct CacheFiller: CacheSink {
+    var p: UnsafeMutablePointer<UInt8>
+    let end: UnsafeMutablePointer<UInt8>
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        precondition(p < end)
+        p.pointee = b
+        p += 1
+    }
+
+    @inline(__always)
+    mutating func varint(_ n: Int) {
+        var v = UInt64(n)
+        precondition(end - p >= CacheSizer.varintSize(n))
+        while v >= 0x80 {
+            p.pointee = UInt8(truncatingIfNeeded: v) | 0x80
+            p += 1
+            v >>= 7
+        }
+        p.pointee = UInt8(v)
+        p += 1
+    }
+
+    @inline(__always)
+    mutating func copy(_ b: [UInt8]) {
+        let c = b.count
+        guard c > 0 else { return }
+        precondition(end - p >= c)
+        b.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: c) }
+        p += c
+    }
+
+    @inline(__always)
+    mutating func bytes(_ b: [UInt8]) {
+        varint(b.count)
+        copy(b)
+    }
+
+    @inline(__always)
+    mutating func optional(_ b: [UInt8]?) {
+        guard let b else { return byte(0) }
+        varint(b.count + 1)
+        copy(b)
+    }
+}
+
+extension CacheSink {
     mutating func addresses(_ list: [EnvelopeAddress]?) {
-        guard let list else { return out.append(0) }
+        guard let list else { return byte(0) }
         varint(list.count + 1)
-        for a in list {
-            optional(a.name)
-            optional(a.adl)
-            optional(a.mailbox)
-            optional(a.host)
+        // By index, not `for a in list`: copying each address out retains its four arrays.
+        for k in list.indices {
+            optional(list[k].name)
+            optional(list[k].adl)
+            optional(list[k].mailbox)
+            optional(list[k].host)
         }
     }
 
@@ -112,15 +205,15 @@ struct CacheWriter {
 
     mutating func params(_ ps: [BodyParameter]) {
         varint(ps.count)
-        for p in ps {
-            bytes(p.name)
-            bytes(p.value)
+        for k in ps.indices {
+            bytes(ps[k].name)
+            bytes(ps[k].value)
         }
     }
 
     mutating func disposition(_ d: BodyDisposition?) {
-        guard let d else { return out.append(0) }
-        out.append(1)
+        guard let d else { return byte(0) }
+        byte(1)
         bytes(d.type)
         params(d.parameters)
     }
@@ -133,7 +226,7 @@ struct CacheWriter {
     mutating func body(_ b: BodyStructure) {
         switch b {
         case .single(let s):
-            out.append(1)
+            byte(1)
             bytes(s.type)
             bytes(s.subtype)
             params(s.parameters)
@@ -143,12 +236,12 @@ struct CacheWriter {
             varint(s.octets)
             switch s.kind {
             case .basic:
-                out.append(0)
+                byte(0)
             case .text(let lines):
-                out.append(1)
+                byte(1)
                 varint(lines)
             case .message(let env, let inner, let lines):
-                out.append(2)
+                byte(2)
                 envelope(env)
                 body(inner)
                 varint(lines)
@@ -158,9 +251,9 @@ struct CacheWriter {
             languages(s.language)
             optional(s.location)
         case .multipart(let m):
-            out.append(2)
+            byte(2)
             varint(m.parts.count)
-            for p in m.parts { body(p) }
+            for k in m.parts.indices { body(m.parts[k]) }
             bytes(m.subtype)
             params(m.parameters)
             disposition(m.disposition)
@@ -354,37 +447,179 @@ extension CachedViews {
     /// bytes, without building the typed views: what a FETCH answered from the projection does.
     /// The bytes are checked as they are read, with the same bounds as `decode`; on an error
     /// nothing is appended to `w`.
+    ///
+    /// The wire form is written through a pointer into room for `CacheWireFiller.bound`
+    /// bytes made at the end of `w.bytes` (a copy of zeros: no allocation when `w` has the
+    /// capacity), then cut to what was written.
     public static func write(
         _ bytes: [UInt8], envelope: Bool, body: Bool, extensions: Bool = true, into w: inout IMAPWriter
     ) throws(CachedViewsError) {
         let mark = w.bytes.count
-        do {
-            try bytes.withUnsafeBufferPointer { (p) throws(CachedViewsError) in
-                var r = CacheWireReader(p: p, w: w)
-                r.w.bytes.reserveCapacity(mark + bytes.count * 2)
-                let v = try r.r.byte()
-                guard v == version else { throw CachedViewsError("unknown version \(v)", at: 0) }
-                try r.envelope(emit: envelope)
-                if envelope && body { r.w.space() }
-                try r.body(depth: 0, emit: body, extensions: extensions)
-                guard r.r.i == p.count else { throw CachedViewsError("bytes after the end", at: r.r.i) }
-                w = r.w
+        let bound = CacheWireFiller.bound(bytes.count)
+        if bound <= zeros.count {
+            w.bytes.append(contentsOf: zeros[..<bound])
+        } else {
+            w.bytes.append(contentsOf: repeatElement(0, count: bound))
+        }
+        let utf8 = w.utf8Quoted
+        let result: Result<Int, CachedViewsError> = bytes.withUnsafeBufferPointer { p in
+            w.bytes.withUnsafeMutableBufferPointer { o in
+                let start = o.baseAddress! + mark
+                var f = CacheWireFiller(p: p, out: start, end: start + bound, utf8Quoted: utf8)
+                do throws(CachedViewsError) {
+                    let v = try f.r.byte()
+                    guard v == version else { throw CachedViewsError("unknown version \(v)", at: 0) }
+                    try f.envelope(emit: envelope)
+                    if envelope && body { try f.space() }
+                    try f.body(depth: 0, emit: body, extensions: extensions)
+                    guard f.r.i == p.count else { throw CachedViewsError("bytes after the end", at: f.r.i) }
+                } catch {
+                    return .failure(error)
+                }
+                return .success(f.out - start)
             }
-        } catch {
-            w.bytes.removeSubrange(mark...)
-            throw error
+        }
+        switch result {
+        case .success(let used):
+            w.bytes.removeLast(bound - used)
+        case .failure(let e):
+            w.bytes.removeLast(bound)
+            throw e
         }
     }
+
+    /// The room `write` makes, copied rather than appended byte by byte (covers cached forms
+    /// up to ≈ 10 KiB; larger ones, rare, take the slower append).
+    static let zeros = [UInt8](repeating: 0, count: 64 * 1024)
 }
 
-/// Reads the cached form and writes wire form as it goes (see `CachedViews.write`).
-struct CacheWireReader {
+/// Reads the cached form and writes its wire form as it goes, through a pointer into room
+/// made beforehand (see `CachedViews.write`); same output as `IMAPWriter` on the decoded views.
+/// Every write checks the room left: running out (which `bound` rules out) is an error, never a
+/// write past the end.
+struct CacheWireFiller {
     var r: CacheReader
-    var w: IMAPWriter
+    var out: UnsafeMutablePointer<UInt8>
+    let end: UnsafeMutablePointer<UInt8>
+    let utf8Quoted: Bool
 
-    init(p: UnsafeBufferPointer<UInt8>, w: IMAPWriter) {
+    /// The most wire bytes `n` cached bytes can give. Counting each item with the separator
+    /// before it: NIL (4) comes from a 1-byte length; a string of k bytes (at most 2k + 3
+    /// quoted with every byte escaped, k + 5 + digits(k) as a literal) from k + 1 or more
+    /// bytes; a number (digits + 1) from its m-byte varint (7m bits: at most 3m + 1); the
+    /// parentheses of a list, disposition or part from its count or tag byte (3). That is 5 per
+    /// byte at most, except an address, whose parentheses have no byte of their own: 4 × 5 + 2
+    /// from at least 4 bytes, under 6 per byte. An envelope's parentheses (3) have no byte either
+    /// but its ten items leave more than that spare under 6 per byte. 64 covers the rest.
+    @inline(__always)
+    static func bound(_ n: Int) -> Int { 6 * n + 64 }
+
+    init(p: UnsafeBufferPointer<UInt8>, out: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>, utf8Quoted: Bool) {
         self.r = CacheReader(p: p)
-        self.w = w
+        self.out = out
+        self.end = end
+        self.utf8Quoted = utf8Quoted
+    }
+
+    @inline(__always)
+    func room(_ k: Int) throws(CachedViewsError) {
+        guard end - out >= k else { throw CachedViewsError("wire form larger than its bound", at: r.i) }
+    }
+
+    @inline(__always)
+    mutating func put(_ b: UInt8) throws(CachedViewsError) {
+        try room(1)
+        out.pointee = b
+        out += 1
+    }
+
+    @inline(__always) mutating func space() throws(CachedViewsError) { try put(32) }
+    @inline(__always) mutating func open() throws(CachedViewsError) { try put(40) }
+    @inline(__always) mutating func close() throws(CachedViewsError) { try put(41) }
+
+    @inline(__always)
+    mutating func nilValue() throws(CachedViewsError) {
+        try room(3)
+        out[0] = 78
+        out[1] = 73
+        out[2] = 76
+        out += 3
+    }
+
+    /// Decimal digits, as `IMAPWriter.number`.
+    @inline(__always)
+    mutating func number(_ n: Int) throws(CachedViewsError) {
+        precondition(n >= 0, "IMAP numbers are unsigned (RFC 9051 §4.2)")
+        if n < 10 { return try put(48 &+ UInt8(n)) }
+        var digits = 0
+        var v = n
+        while v > 0 { v /= 10; digits += 1 }
+        try room(digits)
+        v = n
+        var k = digits - 1
+        while k >= 0 {
+            out[k] = 48 &+ UInt8(v % 10)
+            v /= 10
+            k -= 1
+        }
+        out += digits
+    }
+
+    @inline(__always)
+    mutating func copy(_ s: UnsafeBufferPointer<UInt8>) throws(CachedViewsError) {
+        guard let base = s.baseAddress, s.count > 0 else { return }
+        try room(s.count)
+        out.update(from: base, count: s.count)
+        out += s.count
+    }
+
+    mutating func literal(_ s: UnsafeBufferPointer<UInt8>) throws(CachedViewsError) {
+        try put(123)
+        try number(s.count)
+        try room(3)
+        out[0] = 125
+        out[1] = 13
+        out[2] = 10
+        out += 3
+        try copy(s)
+    }
+
+    /// `IMAPWriter.string(_: UnsafeBufferPointer)`, through the pointer. `s` lies inside the
+    /// cached bytes, so the bytes before it may be read to test a short string in one load.
+    @inline(__always)
+    mutating func writeString(_ s: UnsafeBufferPointer<UInt8>) throws(CachedViewsError) {
+        let n = s.count
+        guard let base = s.baseAddress, n > 0 else {
+            try room(2)
+            out[0] = 34
+            out[1] = 34
+            out += 2
+            return
+        }
+        switch QuotedForm(s, utf8: utf8Quoted, lead: base - r.p.baseAddress!) {
+        case .literal:
+            try literal(s)
+        case .quoted:
+            try room(n + 2)
+            out.pointee = 34
+            (out + 1).update(from: base, count: n)
+            out[n + 1] = 34
+            out += n + 2
+        case .escaped:
+            try room(2 * n + 2)
+            out.pointee = 34
+            out += 1
+            for b in s {
+                if b == 34 || b == 92 {
+                    out.pointee = 92
+                    out += 1
+                }
+                out.pointee = b
+                out += 1
+            }
+            out.pointee = 34
+            out += 1
+        }
     }
 
     @inline(__always)
@@ -398,84 +633,84 @@ struct CacheWireReader {
     @inline(__always)
     mutating func string(_ emit: Bool) throws(CachedViewsError) {
         let s = try slice(try r.varint())
-        if emit { w.string(s) }
+        if emit { try writeString(s) }
     }
 
     @inline(__always)
     mutating func nstring(_ emit: Bool) throws(CachedViewsError) {
         let n = try r.varint()
         if n == 0 {
-            if emit { w.nilValue() }
+            if emit { try nilValue() }
             return
         }
         let s = try slice(n - 1)
-        if emit { w.string(s) }
+        if emit { try writeString(s) }
     }
 
     mutating func addresses(_ emit: Bool) throws(CachedViewsError) {
         let at = r.i
         let n = try r.varint()
         if n == 0 {
-            if emit { w.nilValue() }
+            if emit { try nilValue() }
             return
         }
         guard n - 1 <= (r.p.count - r.i) / 4 else { throw CachedViewsError("count past the end", at: at) }
-        if emit && n == 1 { w.nilValue() }
-        if emit && n > 1 { w.open() }
+        if emit && n == 1 { try nilValue() }
+        if emit && n > 1 { try open() }
         for _ in 0..<(n - 1) {
-            if emit { w.open() }
+            if emit { try open() }
             try nstring(emit)
-            if emit { w.space() }
+            if emit { try space() }
             try nstring(emit)
-            if emit { w.space() }
+            if emit { try space() }
             try nstring(emit)
-            if emit { w.space() }
+            if emit { try space() }
             try nstring(emit)
-            if emit { w.close() }
+            if emit { try close() }
         }
-        if emit && n > 1 { w.close() }
+        if emit && n > 1 { try close() }
     }
 
     mutating func envelope(emit: Bool) throws(CachedViewsError) {
-        if emit { w.open() }
+        if emit { try open() }
         try nstring(emit)
-        if emit { w.space() }
+        if emit { try space() }
         try nstring(emit)
         for _ in 0..<6 {
-            if emit { w.space() }
+            if emit { try space() }
             try addresses(emit)
         }
-        if emit { w.space() }
+        if emit { try space() }
         try nstring(emit)
-        if emit { w.space() }
+        if emit { try space() }
         try nstring(emit)
-        if emit { w.close() }
+        if emit { try close() }
     }
 
     mutating func params(_ emit: Bool) throws(CachedViewsError) {
         let n = try r.count(minSize: 2)
-        if emit && n == 0 { w.nilValue() }
-        if emit && n > 0 { w.open() }
+        if emit && n == 0 { try nilValue() }
+        if emit && n > 0 { try open() }
         for k in 0..<n {
-            if emit && k > 0 { w.space() }
+            if emit && k > 0 { try space() }
             try string(emit)
-            if emit { w.space() }
+            if emit { try space() }
             try string(emit)
         }
-        if emit && n > 0 { w.close() }
+        if emit && n > 0 { try close() }
     }
 
     mutating func disposition(_ emit: Bool) throws(CachedViewsError) {
         let at = r.i
         switch try r.byte() {
         case 0:
-            if emit { w.nilValue() }
+            if emit { try nilValue() }
         case 1:
-            if emit { w.open() }
+            if emit { try open() }
             try string(emit)
-            if emit { w.space() }
+            if emit { try space() }
             try params(emit)
-            if emit { w.close() }
+            if emit { try close() }
         default:
             throw CachedViewsError("bad disposition tag", at: at)
         }
@@ -483,30 +718,29 @@ struct CacheWireReader {
 
     mutating func languages(_ emit: Bool) throws(CachedViewsError) {
         let n = try r.count(minSize: 1)
-        if emit && n == 0 { w.nilValue() }
-        if emit && n > 0 { w.open() }
+        if emit && n == 0 { try nilValue() }
+        if emit && n > 0 { try open() }
         for k in 0..<n {
-            if emit && k > 0 { w.space() }
+            if emit && k > 0 { try space() }
             try string(emit)
         }
-        if emit && n > 0 { w.close() }
+        if emit && n > 0 { try close() }
     }
 
-    /// The extension fields after the basic ones; written only with `ext`.
     mutating func tail(_ emit: Bool, _ ext: Bool, single: Bool) throws(CachedViewsError) {
         let e = emit && ext
         if single {
-            if e { w.space() }
+            if e { try space() }
             try nstring(e)
         } else {
-            if e { w.space() }
+            if e { try space() }
             try params(e)
         }
-        if e { w.space() }
+        if e { try space() }
         try disposition(e)
-        if e { w.space() }
+        if e { try space() }
         try languages(e)
-        if e { w.space() }
+        if e { try space() }
         try nstring(e)
     }
 
@@ -515,49 +749,49 @@ struct CacheWireReader {
         guard depth < CachedViews.maxDepth else { throw CachedViewsError("nesting too deep", at: at) }
         switch try r.byte() {
         case 1:
-            if emit { w.open() }
+            if emit { try open() }
             try string(emit)
-            if emit { w.space() }
+            if emit { try space() }
             try string(emit)
-            if emit { w.space() }
+            if emit { try space() }
             try params(emit)
-            if emit { w.space() }
+            if emit { try space() }
             try nstring(emit)
-            if emit { w.space() }
+            if emit { try space() }
             try nstring(emit)
-            if emit { w.space() }
+            if emit { try space() }
             try string(emit)
-            if emit { w.space() }
+            if emit { try space() }
             let octets = try r.varint()
-            if emit { w.number(octets) }
+            if emit { try number(octets) }
             let kindAt = r.i
             switch try r.byte() {
             case 0:
                 break
             case 1:
                 let lines = try r.varint()
-                if emit { w.space(); w.number(lines) }
+                if emit { try space(); try number(lines) }
             case 2:
-                if emit { w.space() }
+                if emit { try space() }
                 try envelope(emit: emit)
-                if emit { w.space() }
+                if emit { try space() }
                 try body(depth: depth + 1, emit: emit, extensions: ext)
                 let lines = try r.varint()
-                if emit { w.space(); w.number(lines) }
+                if emit { try space(); try number(lines) }
             default:
                 throw CachedViewsError("bad body kind", at: kindAt)
             }
             try tail(emit, ext, single: true)
-            if emit { w.close() }
+            if emit { try close() }
         case 2:
             let n = try r.count(minSize: 1)
             guard n > 0 else { throw CachedViewsError("multipart without parts", at: at) }
-            if emit { w.open() }
+            if emit { try open() }
             for _ in 0..<n { try body(depth: depth + 1, emit: emit, extensions: ext) }
-            if emit { w.space() }
+            if emit { try space() }
             try string(emit)
             try tail(emit, ext, single: false)
-            if emit { w.close() }
+            if emit { try close() }
         default:
             throw CachedViewsError("bad body tag", at: at)
         }

@@ -72,45 +72,21 @@ public struct IMAPWriter: Sendable {
     }
 
     public mutating func string(_ s: UnsafeBufferPointer<UInt8>) {
-        var high = false
-        var escapes = 0
-        var start = 0
-        // Eight bytes at a time while they are ASCII: any NUL, CR or LF means a literal; a
-        // quote or backslash means escaping. The rest (and any 8-bit word) goes byte by byte.
-        if let base = s.baseAddress, s.count >= 8 {
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            @inline(__always) func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
-            let raw = UnsafeRawPointer(base)
-            while start + 8 <= s.count {
-                let w = raw.loadUnaligned(fromByteOffset: start, as: UInt64.self)
-                if w & highs != 0 { break }
-                if hasZeroByte(w) || hasZeroByte(w ^ (ones &* 13)) || hasZeroByte(w ^ (ones &* 10)) { return literal(s) }
-                if hasZeroByte(w ^ (ones &* 34)) || hasZeroByte(w ^ (ones &* 92)) { escapes = 1 }
-                start += 8
-            }
-        }
-        for b in UnsafeBufferPointer(rebasing: s[start...]) {
-            if b < 0x80 {
-                if b == 0 || b == 13 || b == 10 { return literal(s) }
-                if b == 34 || b == 92 { escapes &+= 1 }
-            } else {
-                high = true
-            }
-        }
-        if high && !(utf8Quoted && UTF8Check.isValid(s)) { return literal(s) }
-        if escapes == 0 {
+        switch QuotedForm(s, utf8: utf8Quoted, lead: 0) {
+        case .literal:
+            literal(s)
+        case .quoted:
             bytes.append(34)
             bytes.append(contentsOf: s)
             bytes.append(34)
-            return
+        case .escaped:
+            bytes.append(34)
+            for b in s {
+                if b == 34 || b == 92 { bytes.append(92) }
+                bytes.append(b)
+            }
+            bytes.append(34)
         }
-        bytes.append(34)
-        for b in s {
-            if b == 34 || b == 92 { bytes.append(92) }
-            bytes.append(b)
-        }
-        bytes.append(34)
     }
 
     /// `string` (RFC 9051 §9): quoted when the bytes allow it, a literal otherwise.
@@ -152,6 +128,64 @@ public struct IMAPWriter: Sendable {
         guard high else { return true }
         guard utf8 else { return false }
         return UTF8Check.isValid(s)
+    }
+}
+
+/// How `IMAPWriter.string` sends some bytes (RFC 9051 §4.3): quoted as they are, quoted with
+/// `"` and `\\` escaped, or as a literal (CR, LF or NUL; 8-bit bytes that are not UTF-8 or
+/// not allowed quoted).
+enum QuotedForm {
+    case quoted, escaped, literal
+
+    /// Decided eight bytes at a time. `lead` is how many bytes before `s` may be read (they
+    /// are in the same buffer): a string shorter than 8 with enough lead is tested with one
+    /// load ending at its end, the bytes before it shifted out.
+    @inline(__always)
+    init(_ s: UnsafeBufferPointer<UInt8>, utf8: Bool, lead: Int) {
+        let n = s.count
+        guard let base = s.baseAddress, n > 0 else {
+            self = .quoted
+            return
+        }
+        let raw = UnsafeRawPointer(base)
+        let spaces: UInt64 = 0x2020_2020_2020_2020
+        var all: UInt64 = 0
+        var lit: UInt64 = 0
+        var esc: UInt64 = 0
+        @inline(__always) func zeros(_ v: UInt64) -> UInt64 { (v &- SWAR.ones) & ~v & SWAR.highs }
+        @inline(__always) func test(_ w: UInt64) {
+            all |= w
+            lit |= zeros(w) | zeros(w ^ (SWAR.ones &* 13)) | zeros(w ^ (SWAR.ones &* 10))
+            esc |= zeros(w ^ (SWAR.ones &* 34)) | zeros(w ^ (SWAR.ones &* 92))
+        }
+        @inline(__always) func load(_ at: Int) -> UInt64 {
+            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+        }
+        if n >= 8 {
+            var i = 0
+            while i + 8 <= n {
+                test(load(i))
+                i += 8
+            }
+            if i < n { test(load(n - 8)) }
+        } else if lead >= 8 - n {
+            // The last 8 bytes up to the end of `s`; the ones before `s` become spaces.
+            let w = load(n - 8) >> UInt64((8 - n) * 8)
+            test(w | (spaces << UInt64(n * 8)))
+        } else {
+            var w = spaces
+            for k in 0..<n {
+                w = (w & ~(0xFF << UInt64(k * 8))) | (UInt64(base[k]) << UInt64(k * 8))
+            }
+            test(w)
+        }
+        if lit != 0 {
+            self = .literal
+        } else if all & SWAR.highs != 0 && !(utf8 && UTF8Check.isValid(s)) {
+            self = .literal
+        } else {
+            self = esc != 0 ? .escaped : .quoted
+        }
     }
 }
 

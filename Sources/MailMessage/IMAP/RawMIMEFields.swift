@@ -97,6 +97,13 @@ enum RawMIMEValue {
             var value: [UInt8] = []
             if i < n && v[i] == ASCII.quote {
                 i += 1
+                var e = i
+                while e < n && v[e] != ASCII.quote && v[e] != ASCII.backslash { e += 1 }
+                if e < n && v[e] == ASCII.quote {
+                    // No escapes: the inside as is.
+                    value = InternedWords.array(v[i..<e])
+                    i = e
+                }
                 while i < n && v[i] != ASCII.quote {
                     if v[i] == ASCII.backslash && i + 1 < n { i += 1 }
                     value.append(v[i])
@@ -106,7 +113,7 @@ enum RawMIMEValue {
             } else {
                 let s = i
                 while i < n && v[i] != ASCII.semicolon && !ASCII.isFWS(v[i]) { i += 1 }
-                value = Array(v[s..<i])
+                value = InternedWords.array(v[s..<i])
             }
             // RFC 2045 §5.1: parameters are separated by ";". Anything else after a value
             // (a missing ';', a second word) is skipped up to the next ';', as Dovecot does.
@@ -134,7 +141,7 @@ enum RawMIMEValue {
                     continue
                 }
             }
-            plain.append(BodyParameter(name: Array(attr), value: value))
+            plain.append(BodyParameter(name: InternedWords.array(attr), value: value))
         }
         guard !sections.isEmpty else { return plain }
         var done = Set<[UInt8]>()

@@ -22,9 +22,27 @@ import Testing
         var n = 0
         for url in Corpus.messages("mime") + Corpus.messages("spam-ham").prefix(400) {
             let (e, b) = Self.views(Corpus.bytes(url))
-            let dec = try CachedViews.decode(CachedViews.encode(envelope: e, body: b))
+            let enc = CachedViews.encode(envelope: e, body: b)
+            let dec = try CachedViews.decode(enc)
             #expect(dec.envelope == e, "\(url.lastPathComponent)")
             #expect(dec.body == b, "\(url.lastPathComponent)")
+            // The two-pass encoder writes what the plain appending writer does.
+            var plain = CacheWriter()
+            plain.byte(CachedViews.version)
+            plain.envelope(e)
+            plain.body(b)
+            #expect(enc == plain.out, "\(url.lastPathComponent)")
+            // The wire form straight from the cached bytes is the one written from the views.
+            for utf8 in [false, true] {
+                var direct = IMAPWriter(utf8Quoted: utf8)
+                direct.envelope(e)
+                direct.space()
+                direct.bodyStructure(b, extensions: true)
+                var fromCache = IMAPWriter(utf8Quoted: utf8)
+                fromCache.raw("* 1 FETCH (")
+                try CachedViews.write(enc, envelope: true, body: true, into: &fromCache)
+                #expect(fromCache.bytes == Array("* 1 FETCH (".utf8) + direct.bytes, "\(url.lastPathComponent)")
+            }
             n += 1
         }
         #expect(n > 500)
@@ -92,6 +110,28 @@ import Testing
         var direct = IMAPWriter()
         direct.bodyStructure(b, extensions: true)
         #expect(onlyBody.bytes == direct.bytes)
+    }
+
+    /// A cached form too large for the shared room of zeros takes the other way to make room.
+    @Test func largeCachedFormsWriteTheSame() throws {
+        var text = "Subject: "
+        for k in 0..<3_000 { text += "word\(k) \"q\" " }
+        text += "\r\nFrom: A <a@b.example>\r\n\r\nbody\r\n"
+        let v = IMAPMessageView(bytes: Array(text.utf8))
+        let cached = CachedViews.encode(envelope: v.envelope, body: v.bodyStructure)
+        #expect(CacheWireFiller.bound(cached.count) > CachedViews.zeros.count)
+        var direct = IMAPWriter()
+        direct.envelope(v.envelope)
+        direct.space()
+        direct.bodyStructure(v.bodyStructure, extensions: true)
+        var fromCache = IMAPWriter()
+        fromCache.raw("* 1 FETCH (")
+        try CachedViews.write(cached, envelope: true, body: true, into: &fromCache)
+        #expect(fromCache.bytes == Array("* 1 FETCH (".utf8) + direct.bytes)
+        var broken = IMAPWriter()
+        broken.raw("x")
+        #expect(throws: CachedViewsError.self) { try CachedViews.write(cached + [0], envelope: true, body: true, into: &broken) }
+        #expect(broken.bytes == Array("x".utf8))
     }
 
     @Test func garbageLeavesTheWriterUntouched() {

@@ -28,6 +28,39 @@ import Testing
         #expect(z.bytes == Array("{2}\r\n".utf8) + [0x61, 0x00])
     }
 
+    /// The word-at-a-time choice (`QuotedForm`) against the generic byte-by-byte path, for
+    /// every length around the 8-byte steps and every special byte at every position, with
+    /// and without readable bytes before the string.
+    @Test func quotedFormMatchesTheByteByByteRule() {
+        let specials: [[UInt8]] = [[0], [13], [10], [34], [92], [9], [0x7F], [0xC3, 0xA9], [0xE9], [0xFF]]
+        for utf8 in [false, true] {
+            for n in 0...20 {
+                var cases: [[UInt8]] = [Array(repeating: 0x61, count: n)]
+                for sp in specials where sp.count <= n {
+                    for at in 0...(n - sp.count) {
+                        var s = Array(repeating: UInt8(0x61), count: n)
+                        s.replaceSubrange(at..<(at + sp.count), with: sp)
+                        cases.append(s)
+                    }
+                }
+                for s in cases {
+                    var fast = IMAPWriter(utf8Quoted: utf8)
+                    fast.string(s)
+                    var slow = IMAPWriter(utf8Quoted: utf8)
+                    slow.string(s[...])
+                    #expect(fast.bytes == slow.bytes, "\(s) utf8: \(utf8)")
+                    // With special bytes before the string, which the short-string load reads.
+                    for before in [[UInt8](repeating: 13, count: 8), [0x22, 0x80, 0, 10, 0x5C, 0xFF, 1, 2]] {
+                        let buf = before + s
+                        let lead0 = s.withUnsafeBufferPointer { QuotedForm($0, utf8: utf8, lead: 0) }
+                        let lead8 = buf.withUnsafeBufferPointer { QuotedForm(UnsafeBufferPointer(rebasing: $0[8...]), utf8: utf8, lead: 8) }
+                        #expect(lead0 == lead8, "\(s) utf8: \(utf8)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func numbersAndNil() {
         var w = IMAPWriter()
         w.number(0); w.space(); w.number(9); w.space(); w.number(10); w.space(); w.number(4_294_967_295)
