@@ -43,11 +43,25 @@ extension UnsafeBufferPointer where Element == UInt8 {
     /// Number of lines in `range` as IMAP counts them (RFC 3501 §7.4.2 body-fld-lines):
     /// line terminators, plus one for a last line without a terminator.
     func lineCount(_ range: Range<Int>) -> Int {
-        guard !range.isEmpty else { return 0 }
-        // A plain counting loop: the optimiser vectorises it, unlike one memchr call per line.
+        guard !range.isEmpty, let base = baseAddress else { return 0 }
+        // Eight bytes per step (SWAR): a byte of `x` is zero exactly where the input has an LF;
+        // `(x & 0x7F…) + 0x7F…` sets each byte's top bit unless its low seven bits are zero, and
+        // OR-ing `x` covers the top bit itself. The byte loop it replaces was a quarter of a
+        // rebuild's CPU time.
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, lfs: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
         var n = 0
-        for i in range { n &+= self[i] == ASCII.lf ? 1 : 0 }
+        var i = range.lowerBound
         let end = range.upperBound
+        while i + 8 <= end {
+            let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ lfs
+            let nonzero = ((x & lows) &+ lows) | x
+            n &+= (~nonzero & ~lows).nonzeroBitCount
+            i += 8
+        }
+        while i < end {
+            n &+= base[i] == ASCII.lf ? 1 : 0
+            i += 1
+        }
         if self[end - 1] != ASCII.lf { n += 1 }
         return n
     }
