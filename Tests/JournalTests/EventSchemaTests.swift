@@ -47,6 +47,10 @@ func sampleEvents() -> [any EventBody] {
         FilterDecision(context: .system("pipeline"), received: 8, stage: "spam", verdict: "junk", scoreMilli: 7250,
                        rules: [RuleResult(name: "BAYES_99", contributionMilli: 5000, evidence: "p=0.999"),
                                RuleResult(name: "RCVD_IN_DNSBL", contributionMilli: -250, evidence: "127.0.0.2 in zen.example")]),
+        OutboundQueued(context: EventContext(actor: .user(user), proto: "submission", clientAddress: "192.0.2.9:40000"), received: 8,
+                       mailFrom: "alice@example.org",
+                       recipients: [.init(address: "carol@elsewhere.net", notify: "NEVER", originalRecipient: "rfc822;carol@elsewhere.net")],
+                       addedHeader: Array("Received: from x\r\n".utf8)),
     ]
 }
 

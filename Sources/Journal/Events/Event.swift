@@ -25,6 +25,8 @@ public enum EventType: UInt16, Sendable, Hashable, CaseIterable, CustomStringCon
     case mailboxUnsubscribed = 44
     // Decisions
     case filterDecision = 60
+    // Outbound
+    case outboundQueued = 80
 
     /// The name `roost journal dump` and the docs use.
     public var description: String {
@@ -49,6 +51,7 @@ public enum EventType: UInt16, Sendable, Hashable, CaseIterable, CustomStringCon
         case .mailboxSubscribed: "mailbox-subscribed"
         case .mailboxUnsubscribed: "mailbox-unsubscribed"
         case .filterDecision: "filter-decision"
+        case .outboundQueued: "outbound-queued"
         }
     }
 
@@ -61,7 +64,7 @@ public enum EventType: UInt16, Sendable, Hashable, CaseIterable, CustomStringCon
         .messagesExpunged: MessagesExpunged.self, .mailboxCreated: MailboxCreated.self,
         .mailboxRenamed: MailboxRenamed.self, .mailboxDeleted: MailboxDeleted.self,
         .mailboxSubscribed: MailboxSubscribed.self, .mailboxUnsubscribed: MailboxUnsubscribed.self,
-        .filterDecision: FilterDecision.self,
+        .filterDecision: FilterDecision.self, .outboundQueued: OutboundQueued.self,
     ]
 
     public var bodyType: any EventBody.Type { EventType.bodies[self]! }
