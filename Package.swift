@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "Journal",
                 "Projections",
+                "MailMessage",
                 "CCrypt",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -153,6 +153,7 @@ final class RoostServer: Sendable {
             lookup: Authenticator.lookup(in: store), throttle: throttle,
             policy: AuthenticationPolicy(allowPlaintextWithoutTLS: configuration.isDevelopment), metrics: metrics, logger: logger)
         let maildrops = MaildropLocks()
+        let smtpRate = SMTPRateLimiter(perMinute: limits.smtpMessagesPerMinute)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         for listener in configuration.listeners {
             let mode: TLSMode = switch listener.tls {
@@ -168,6 +169,15 @@ final class RoostServer: Sendable {
                     handler: POP3Handler(journal: journal, projector: projector, authenticator: authenticator, locks: maildrops,
                                          metrics: metrics, logger: logger),
                     tls: tls, limiter: limiter, metrics: metrics, logger: logger)
+                do {
+                    let address = try await server.bind()
+                    logger.info("listening", metadata: ["protocol": "\(listener.proto.rawValue)", "address": "\(address)", "tls": "\(listener.tls.rawValue)"])
+                } catch {
+                    throw StartupError(message: "\(error)")
+                }
+                services.append(.init(service: server))
+            case .smtp, .submission, .submissions:
+                let server = smtpServer(listener, mode: mode, authenticator: authenticator, limiter: limiter, rate: smtpRate)
                 do {
                     let address = try await server.bind()
                     logger.info("listening", metadata: ["protocol": "\(listener.proto.rawValue)", "address": "\(address)", "tls": "\(listener.tls.rawValue)"])
