@@ -8,8 +8,7 @@ extension RoostServer {
         let timeouts = SMTPTimeouts(idle: .seconds(limits.smtpIdleTimeoutSeconds), partialLine: .seconds(limits.smtpLineTimeoutSeconds))
         let smtp = SMTPConfiguration(
             role: listener.proto == .smtp ? .mx : .submission, hostname: configuration.hostname,
-            maximumMessageSize: limits.messageSize, maximumRecipients: limits.smtpRecipients,
-            messagesPerMinutePerClient: limits.smtpMessagesPerMinute, timeouts: timeouts)
+            maximumMessageSize: limits.messageSize, maximumRecipients: limits.smtpRecipients, timeouts: timeouts)
         return Server(
             configuration: ListenerConfiguration(name: listener.proto == .smtp ? "smtp" : "submission", host: listener.address,
                                                  port: listener.port, tls: mode, timeouts: timeouts.connectionTimeouts),

@@ -35,8 +35,7 @@ public enum SMTPAddedHeaders {
         } else {
             by += ";"
         }
-        segments.append(by)
-        segments.append(date.rfc5322)
+        segments.append(by + " " + date.rfc5322)
         // One segment per line, as Postfix folds it; every segment is cleaned of controls.
         return Array(("Received: " + segments.joined(separator: "\r\n\t") + "\r\n").utf8)
     }

@@ -32,7 +32,8 @@ public enum SMTPLimits {
     static let numberDigits = 15
 }
 
-/// What an SMTP listener is told by the configuration.
+/// What an SMTP listener is told by the configuration. (The per-client message rate is the
+/// shared `SMTPRateLimiter`, one for all SMTP listeners.)
 public struct SMTPConfiguration: Sendable, Hashable {
     public enum Role: String, Sendable, Hashable {
         /// Port 25: mail from the internet for local recipients; no AUTH, no relaying.
@@ -47,19 +48,16 @@ public struct SMTPConfiguration: Sendable, Hashable {
     /// RFC 1870: the SIZE announced and enforced, in octets.
     public var maximumMessageSize: Int
     public var maximumRecipients: Int
-    /// Messages accepted per client address (IPv4, or IPv6 /64) per minute; 0 for no limit.
-    public var messagesPerMinutePerClient: Int
     /// RFC 5321 §4.5.3.2: what the listener's `ConnectionTimeouts` come from.
     public var timeouts: SMTPTimeouts
 
     public init(role: Role, hostname: String, maximumMessageSize: Int = 50 * 1024 * 1024,
-                maximumRecipients: Int = SMTPLimits.recipients, messagesPerMinutePerClient: Int = 120,
+                maximumRecipients: Int = SMTPLimits.recipients,
                 timeouts: SMTPTimeouts = .init()) {
         self.role = role
         self.hostname = hostname
         self.maximumMessageSize = maximumMessageSize
         self.maximumRecipients = maximumRecipients
-        self.messagesPerMinutePerClient = messagesPerMinutePerClient
         self.timeouts = timeouts
     }
 }

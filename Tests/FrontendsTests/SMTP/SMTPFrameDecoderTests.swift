@@ -25,23 +25,6 @@ import Testing
         return out
     }
 
-    /// Merges consecutive data/chunk frames, so byte-at-a-time and whole input compare equal.
-    static func merged(_ frames: [String]) -> [String] {
-        var out: [String] = []
-        for f in frames {
-            for kind in ["data ", "chunk "] where f.hasPrefix(kind) {
-                if let last = out.last, last.hasPrefix(kind), !last.contains(" !") {
-                    out[out.count - 1] = last + f.dropFirst(kind.count)
-                }
-            }
-            if let last = out.last, (f.hasPrefix("data ") && last.hasPrefix("data ")) || (f.hasPrefix("chunk ") && last.hasPrefix("chunk ")) {
-                if out.count > 0, last.hasSuffix(String(f.dropFirst(f.hasPrefix("data ") ? 5 : 6))) { continue }
-            }
-            out.append(f)
-        }
-        return out
-    }
-
     static let session = Array("EHLO x\r\nMAIL FROM:<a@b.c>\r\nDATA\r\nline 1\r\n..dotted\r\n.\r\nQUIT\r\n".utf8)
 
     @Test func commandsDataAndEnd() throws {
