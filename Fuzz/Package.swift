@@ -29,6 +29,11 @@ let package = Package(
             path: "FuzzPOP3Session"
         ),
         .executableTarget(
+            name: "FuzzSMTPSession",
+            dependencies: ["FuzzDriver", .product(name: "Frontends", package: "Roost")],
+            path: "FuzzSMTPSession"
+        ),
+        .executableTarget(
             name: "FuzzIMAPViews",
             dependencies: ["FuzzDriver", .product(name: "MailMessage", package: "Roost")],
             path: "FuzzIMAPViews"
