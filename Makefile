@@ -2,7 +2,7 @@
 SWIFT        ?= swift
 DEV_DATA     ?= .roost-dev
 FUZZ_TIME    ?= 60
-FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzManageSieveSession
+FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzManageSieveSession FuzzSMTPSession
 
 .PHONY: deps build run test fuzz bench clean
 
@@ -20,6 +20,7 @@ test: deps
 	$(SWIFT) test --skip-build
 	@scripts/test-cli.sh
 	@scripts/test-serve.sh
+	@scripts/test-smtp.sh
 	@scripts/test-tls.sh
 	@scripts/test-managesieve.py
 	@scripts/compare-dovecot.sh

@@ -58,6 +58,7 @@ let package = Package(
                 "Journal",
                 "Projections",
                 "Pipeline",
+                "MailMessage",
                 "CCrypt",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -38,6 +38,11 @@ let package = Package(
             path: "FuzzManageSieveSession"
         ),
         .executableTarget(
+            name: "FuzzSMTPSession",
+            dependencies: ["FuzzDriver", .product(name: "Frontends", package: "Roost")],
+            path: "FuzzSMTPSession"
+        ),
+        .executableTarget(
             name: "FuzzIMAPViews",
             dependencies: ["FuzzDriver", .product(name: "MailMessage", package: "Roost")],
             path: "FuzzIMAPViews"

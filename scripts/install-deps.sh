@@ -9,6 +9,7 @@ APT_PACKAGES=(
   whois                                                         # mkpasswd, for the password tests
   curl openssl                                                  # metrics and TLS tests
   fetchmail mpop                                                # POP3 client tests
+  swaks msmtp libnet-ssleay-perl libio-socket-ssl-perl          # SMTP client tests (swaks TLS needs Net::SSLeay)
 )
 PIP_PACKAGES=(passlib sievelib)
 

@@ -14,7 +14,7 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     // Guarded by `queueLock`.
     private let queueLock = ConditionLock()
-    private var queue: [(records: [PreparedRecord], completion: Completion)] = []
+    private var queue: [(records: [PreparedRecord], derived: DerivedRecords?, completion: Completion)] = []
     private var stopping = false
     private var stopped = false
     private var failure: String?
@@ -72,7 +72,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Called when preparation failed and nothing will be enqueued.
     func cancelPreparing() { queueLock.withLock { preparing -= 1; queueLock.broadcast() } }
 
-    func enqueue(_ records: [PreparedRecord], preparedSince started: Int64, _ completion: Completion) {
+    func enqueue(_ records: [PreparedRecord], derived: DerivedRecords? = nil, preparedSince started: Int64, _ completion: Completion) {
         let now = FileSystem.nowMicroseconds()
         queueLock.lock()
         preparing -= 1
@@ -84,7 +84,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             completion.resume(throwing: error)
             return
         }
-        queue.append((records, completion))
+        queue.append((records, derived, completion))
         queueLock.broadcast()
         queueLock.unlock()
     }
@@ -140,17 +140,37 @@ final class GroupCommitWriter: @unchecked Sendable {
                 for batch in batches { batch.completion.resume(throwing: JournalError.failed(failed)) }
                 continue
             }
+            // Derived records are made now that each batch's first sequence number is known; a
+            // batch whose derived records cannot be prepared fails alone, before any of it is written.
+            var ready: [(records: [PreparedRecord], completion: Completion)] = []
+            var first = nextSequence
+            for batch in batches {
+                guard let derive = batch.derived else {
+                    ready.append((batch.records, batch.completion))
+                    first += UInt64(batch.records.count)
+                    continue
+                }
+                do {
+                    let extra = try derive(first).map { try PreparedRecord($0) }
+                    ready.append((batch.records + extra, batch.completion))
+                    first += UInt64(batch.records.count + extra.count)
+                } catch {
+                    batch.completion.resume(throwing: error)
+                }
+            }
             do {
-                let sequences = try commit(batches.map(\.records))
-                for (batch, seqs) in zip(batches, sequences) { batch.completion.resume(returning: seqs) }
+                let sequences = try commit(ready.map(\.records))
+                for (batch, seqs) in zip(ready, sequences) { batch.completion.resume(returning: seqs) }
             } catch {
                 // After a failed write or fdatasync the file's state is unknown (fsyncgate): stop
                 // accepting appends; a restart recovers from what is on disk.
                 queueLock.withLock { failure = "\(error)" }
-                for batch in batches { batch.completion.resume(throwing: error) }
+                for batch in ready { batch.completion.resume(throwing: error) }
             }
         }
     }
+
+    typealias DerivedRecords = @Sendable (_ firstSequence: UInt64) throws -> [RecordInput]
 
     /// Frames, writes and syncs all records; returns each batch's sequence numbers.
     private func commit(_ batches: [[PreparedRecord]]) throws -> [[UInt64]] {

@@ -169,6 +169,28 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Appends `records` and, in the same batch right after them, the records `derived` makes from
+    /// the sequence number the first of `records` gets: events that refer to an event of the same
+    /// batch (a delivery names its message-received event) without a second fdatasync. `derived`
+    /// runs on the writer thread while the commit is assembled: keep it small and quick (its
+    /// records are compressed there). Returns the sequence numbers of all records, `records`'
+    /// first, once durable.
+    public func append(_ records: [RecordInput], derived: @escaping @Sendable (_ firstSequence: UInt64) throws -> [RecordInput]) async throws -> [UInt64] {
+        guard let writer else { throw JournalError.notWritable }
+        if records.isEmpty { return [] }
+        let started = writer.beginPreparing()
+        let prepared: [PreparedRecord]
+        do {
+            prepared = try records.map { try PreparedRecord($0) }
+        } catch {
+            writer.cancelPreparing()
+            throw error
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            writer.enqueue(prepared, derived: derived, preparedSince: started, continuation)
+        }
+    }
+
     /// Appends one record; returns its sequence number once durable.
     public func append(_ record: RecordInput) async throws -> UInt64 {
         try await append([record])[0]

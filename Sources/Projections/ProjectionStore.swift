@@ -117,6 +117,26 @@ public final class ProjectionStore: Sendable {
         }
     }
 
+    /// Whether `user` may use `address` as a sender: the user's own address, it with a `+tag`
+    /// (RFC 5233), or an alias (not a catch-all) that delivers to the user.
+    public func isOwnAddress(_ address: String, user: UserID) throws -> Bool {
+        let lowered = address.lowercased()
+        guard let at = lowered.lastIndex(of: "@") else { return false }
+        let local = lowered[..<at], domain = lowered[lowered.index(after: at)...]
+        var candidates = [lowered]
+        if let plus = local.firstIndex(of: "+"), plus != local.startIndex {
+            candidates.append(String(local[..<plus]) + "@" + domain)
+        }
+        return try pool.read { db in
+            for candidate in candidates {
+                if try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE address = ?", arguments: [candidate]) == Int64(id: user) { return true }
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM aliasTarget WHERE address = ? AND userId = ?",
+                                     arguments: [candidate, Int64(id: user)]) ?? false { return true }
+            }
+            return false
+        }
+    }
+
     /// Aliases with their targets (user addresses and forward addresses), by address.
     public func aliases() throws -> [(address: String, targets: [String])] {
         try pool.read { db in

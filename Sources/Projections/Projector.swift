@@ -110,3 +110,15 @@ extension Journal {
         return sequences
     }
 }
+
+extension Journal {
+    /// Appends events and, in the same batch and fdatasync, the events `derived` makes from the
+    /// first one's sequence number (deliveries that name their message-received event), then waits
+    /// until the projector has applied them all. Returns every sequence number, `events`' first.
+    public func append(events: [any EventBody], derived: @escaping @Sendable (_ firstSequence: UInt64) -> [any EventBody],
+                       applyingWith projector: Projector) async throws -> [UInt64] {
+        let sequences = try await append(events.map { $0.record() }, derived: { first in derived(first).map { $0.record() } })
+        if let last = sequences.last { try await projector.apply(through: last) }
+        return sequences
+    }
+}

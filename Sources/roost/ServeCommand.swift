@@ -155,6 +155,7 @@ final class RoostServer: Sendable {
         let maildrops = MaildropLocks()
         // `[limits] idle_timeout`; its default (600 s) meets RFC 1939's 10 minutes for POP3.
         let idle = Duration.seconds(limits.idleTimeoutSeconds)
+        let smtpRate = SMTPRateLimiter(perMinute: limits.smtpMessagesPerMinute)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         for listener in configuration.listeners {
             let mode: TLSMode = switch listener.tls {
@@ -183,6 +184,14 @@ final class RoostServer: Sendable {
                     handler: ManageSieveHandler(journal: journal, projector: projector, authenticator: authenticator,
                                                 metrics: metrics, logger: logger),
                     tls: tls, limiter: limiter, metrics: metrics, logger: logger)
+                do {
+                    _ = try await server.bind()
+                } catch {
+                    throw StartupError(message: "\(error)")
+                }
+                services.append(.init(service: server))
+            case .smtp, .submission, .submissions:
+                let server = smtpServer(listener, mode: mode, authenticator: authenticator, limiter: limiter, rate: smtpRate)
                 do {
                     _ = try await server.bind()
                 } catch {

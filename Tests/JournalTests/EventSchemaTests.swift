@@ -52,6 +52,10 @@ func sampleEvents() -> [any EventBody] {
         SieveScriptActivated(context: imap, user: user, name: "main"),
         SieveScriptActivated(context: imap, user: user, name: ""),
         SieveScriptDeleted(context: imap, user: user, name: "old"),
+        OutboundQueued(context: EventContext(actor: .user(user), proto: "submission", clientAddress: "192.0.2.9:40000"), received: 8,
+                       mailFrom: "alice@example.org",
+                       recipients: [.init(address: "carol@elsewhere.net", notify: "NEVER", originalRecipient: "rfc822;carol@elsewhere.net")],
+                       addedHeader: Array("Received: from x\r\n".utf8)),
     ]
 }
 

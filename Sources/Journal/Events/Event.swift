@@ -25,6 +25,8 @@ public enum EventType: UInt16, Sendable, Hashable, CaseIterable, CustomStringCon
     case mailboxUnsubscribed = 44
     // Decisions
     case filterDecision = 60
+    // Outbound
+    case outboundQueued = 80
     // Sieve scripts (ManageSieve)
     case sieveScriptStored = 100
     case sieveScriptRenamed = 101
@@ -54,6 +56,7 @@ public enum EventType: UInt16, Sendable, Hashable, CaseIterable, CustomStringCon
         case .mailboxSubscribed: "mailbox-subscribed"
         case .mailboxUnsubscribed: "mailbox-unsubscribed"
         case .filterDecision: "filter-decision"
+        case .outboundQueued: "outbound-queued"
         case .sieveScriptStored: "sieve-script-stored"
         case .sieveScriptRenamed: "sieve-script-renamed"
         case .sieveScriptDeleted: "sieve-script-deleted"
@@ -70,6 +73,7 @@ public enum EventType: UInt16, Sendable, Hashable, CaseIterable, CustomStringCon
         .messagesExpunged: MessagesExpunged.self, .mailboxCreated: MailboxCreated.self,
         .mailboxRenamed: MailboxRenamed.self, .mailboxDeleted: MailboxDeleted.self,
         .mailboxSubscribed: MailboxSubscribed.self, .mailboxUnsubscribed: MailboxUnsubscribed.self,
+        .filterDecision: FilterDecision.self, .outboundQueued: OutboundQueued.self,
         .filterDecision: FilterDecision.self, .sieveScriptStored: SieveScriptStored.self,
         .sieveScriptRenamed: SieveScriptRenamed.self, .sieveScriptDeleted: SieveScriptDeleted.self,
         .sieveScriptActivated: SieveScriptActivated.self,

@@ -59,6 +59,13 @@ struct Configuration: Sendable, Equatable {
         var idleTimeoutSeconds = 600
         var authFailuresPerIP = 10
         var authRefusalSeconds = 900
+        /// SMTP (RFC 5321 §4.5.3.2): waiting for a command or the next data line, and for a line
+        /// that was started and not finished.
+        var smtpIdleTimeoutSeconds = 300
+        var smtpLineTimeoutSeconds = 180
+        var smtpRecipients = 100
+        /// Messages per client address per minute, over all SMTP listeners; 0 for no limit.
+        var smtpMessagesPerMinute = 120
     }
 
     struct Logging: Sendable, Equatable {

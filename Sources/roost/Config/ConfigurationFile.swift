@@ -88,7 +88,8 @@ enum ConfigurationFile {
 
         if let limits = try reader.table(table, "limits", path: []) {
             let p = ["limits"]
-            try reader.allow(limits, path: p, keys: ["message_size", "connections_total", "connections_per_ip", "idle_timeout", "auth_failures_per_ip", "auth_refusal"])
+            try reader.allow(limits, path: p, keys: ["message_size", "connections_total", "connections_per_ip", "idle_timeout", "auth_failures_per_ip", "auth_refusal",
+                                                 "smtp_idle_timeout", "smtp_line_timeout", "smtp_recipients", "smtp_messages_per_minute"])
             if let v = try reader.int(limits, "message_size", path: p, in: 1024...(2 << 30)) { config.limits.messageSize = v }
             if let v = try reader.int(limits, "connections_total", path: p, in: 1...1_000_000) { config.limits.connectionsTotal = v }
             if let v = try reader.int(limits, "connections_per_ip", path: p, in: 1...1_000_000) { config.limits.connectionsPerIP = v }
@@ -96,6 +97,12 @@ enum ConfigurationFile {
             if let v = try reader.int(limits, "idle_timeout", path: p, in: 5...86_400) { config.limits.idleTimeoutSeconds = v }
             if let v = try reader.int(limits, "auth_failures_per_ip", path: p, in: 1...10_000) { config.limits.authFailuresPerIP = v }
             if let v = try reader.int(limits, "auth_refusal", path: p, in: 1...604_800) { config.limits.authRefusalSeconds = v }
+            // RFC 5321 §4.5.3.2.7 asks for at least 5 minutes; the short end is for tests.
+            if let v = try reader.int(limits, "smtp_idle_timeout", path: p, in: 2...86_400) { config.limits.smtpIdleTimeoutSeconds = v }
+            if let v = try reader.int(limits, "smtp_line_timeout", path: p, in: 1...86_400) { config.limits.smtpLineTimeoutSeconds = v }
+            // RFC 5321 §4.5.3.1.8: at least 100 recipients.
+            if let v = try reader.int(limits, "smtp_recipients", path: p, in: 100...100_000) { config.limits.smtpRecipients = v }
+            if let v = try reader.int(limits, "smtp_messages_per_minute", path: p, in: 0...1_000_000) { config.limits.smtpMessagesPerMinute = v }
         }
 
         if let logging = try reader.table(table, "logging", path: []) {

@@ -1,0 +1,361 @@
+public import Journal
+public import Logging
+import NIOCore
+public import Projections
+import MailMessage
+
+/// The SMTP front-end for the shared `Server`: MX on 25 (`SMTPConfiguration.Role.mx`) and
+/// submission on 587 (STARTTLS) and 465 (implicit TLS). Performs what `SMTPSession` asks:
+/// recipient lookups in the projections, SASL, and, for each message, one journal batch — the
+/// message-received event, then its deliveries and outbound-queued event naming it — whose
+/// `250` is written only once the batch is durable and applied (DESIGN.md invariant 2).
+public struct SMTPHandler: ConnectionHandler {
+    public let configuration: SMTPConfiguration
+    public let journal: Journal
+    public let projector: Projector
+    public let authenticator: Authenticator
+    public let rateLimiter: SMTPRateLimiter
+    public let metrics: RoostMetrics?
+    public let logger: Logger
+
+    public init(configuration: SMTPConfiguration, journal: Journal, projector: Projector, authenticator: Authenticator,
+                rateLimiter: SMTPRateLimiter, metrics: RoostMetrics? = nil, logger: Logger) {
+        self.configuration = configuration
+        self.journal = journal
+        self.projector = projector
+        self.authenticator = authenticator
+        self.rateLimiter = rateLimiter
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func makeFrameDecoder() -> SMTPFrameDecoder { SMTPFrameDecoder() }
+
+    public func farewell(for reason: CloseReason) -> String? {
+        let host = configuration.hostname
+        return switch reason {
+        // RFC 5321 §4.5.3.2: a server that times out closes with 421.
+        case .idleTimeout, .commandTimeout: "421 4.4.2 \(host) Error: timeout exceeded\r\n"
+        case .tooManyConnections, .tooManyConnectionsFromAddress: "421 4.7.0 \(host) Error: too many connections, try again later\r\n"
+        case .shutdown: "421 4.3.2 \(host) Service shutting down, try again later\r\n"
+        case .malformedInput: "500 5.5.2 \(host) Error: malformed input\r\n"
+        case .inputAfterStartTLS, .tlsHandshakeFailed, .transportError: nil
+        }
+    }
+
+    enum Flow { case proceed, stop }
+
+    public func handle(connection: Connection<SMTPFrame>) async throws {
+        var session = SMTPSession(environment: .init(
+            configuration: configuration, tlsActive: connection.isTLS, startTLSAvailable: connection.canStartTLS,
+            plaintextAllowed: authenticator.policy.allowPlaintextWithoutTLS))
+        try await write(session.greeting, to: connection)
+        let name = connection.listener.name
+        while let frame = try await connection.next() {
+            let actions: [SMTPSession.Action]
+            switch frame.kind {
+            case .command(let line):
+                let parsed = SMTPCommandParser.parse(line.readableBytesView)
+                metrics?.command(protocol: name, (try? parsed.get())?.verb ?? "unknown")
+                if case .failure = parsed { metrics?.error(protocol: name, kind: .syntax) }
+                actions = session.command(parsed)
+            case .bareLineFeedCommand:
+                metrics?.error(protocol: name, kind: .syntax)
+                actions = session.badLine(tooLong: false)
+            case .commandTooLong:
+                metrics?.error(protocol: name, kind: .syntax)
+                actions = session.badLine(tooLong: true)
+            case .data(let bytes, let violations):
+                actions = session.dataReceived(bytes, violations: violations)
+            case .dataEnd:
+                actions = session.dataEnded()
+            case .chunk(let bytes):
+                actions = session.chunkReceived(bytes)
+            }
+            var control = frame.control
+            let flow = try await perform(actions, session: &session, connection: connection, control: &control)
+            // A DATA line the session refused: the framer goes on reading commands.
+            control?.dataFollows(false)
+            if flow == .stop { return }
+        }
+    }
+
+    private func perform(_ actions: [SMTPSession.Action], session: inout SMTPSession, connection: Connection<SMTPFrame>,
+                         control: inout SMTPFramingControl?) async throws -> Flow {
+        var pending = actions
+        while !pending.isEmpty {
+            switch pending.removeFirst() {
+            case .reply(let reply):
+                // Decided before the reply goes out: the client's next bytes follow the reply.
+                control?.dataFollows(false)
+                control = nil
+                if reply.code >= 400 && reply.code != 421 { metrics?.error(protocol: connection.listener.name, kind: .user) }
+                try await write(reply, to: connection)
+            case .beginData(let reply):
+                control?.dataFollows(true)
+                control = nil
+                try await write(reply, to: connection)
+            case .startTLS(let reply):
+                do {
+                    try await connection.startTLS(reply: String(decoding: SMTPReplyEncoder.encode(reply), as: UTF8.self))
+                } catch {
+                    // Input pipelined after STARTTLS (closed by the connection) or a failed
+                    // handshake: nothing more is executed.
+                    connection.logger.info("STARTTLS failed", metadata: ["error": "\(error)"])
+                    return .stop
+                }
+                pending += session.tlsStarted()
+            case .authenticate(let mechanism, let initialResponse):
+                guard let outcome = try await sasl(connection, mechanism: mechanism, initialResponse: initialResponse) else { return .stop }
+                pending += session.authenticationFinished(outcome)
+            case .checkSender(let mailbox):
+                pending += session.senderChecked(await checkSender(mailbox, session: session, connection: connection))
+            case .checkRecipient(let mailbox):
+                pending += session.recipientChecked(lookUp(mailbox, connection: connection))
+            case .deliver(let message):
+                pending += session.deliveryFinished(await deliver(message, connection: connection))
+            case .recordRefusal(let stage, let rule, let evidence, let verdict):
+                await recordRefusal(stage: stage, rule: rule, evidence: evidence, verdict: verdict, connection: connection)
+            case .close:
+                await connection.close()
+                return .stop
+            }
+        }
+        return .proceed
+    }
+
+    private func write(_ reply: SMTPReply, to connection: Connection<SMTPFrame>) async throws {
+        try await connection.write(ByteBuffer(bytes: SMTPReplyEncoder.encode(reply)))
+    }
+
+    // MARK: AUTH
+
+    /// RFC 4954 §4: challenges are `334 base64`; the client answers with base64 or `*`.
+    /// Returns nil when the client went away mid-exchange.
+    private func sasl(_ connection: Connection<SMTPFrame>, mechanism: String, initialResponse: String?) async throws -> SMTPSession.AuthenticationOutcome? {
+        let name = connection.listener.name
+        var exchange: SASLExchange
+        do {
+            exchange = try SASLExchange(mechanism: mechanism)
+        } catch {
+            authenticator.recordFailure(.unsupportedMechanism, client: connection.client, protocol: name)
+            return .exchangeFailed(.unsupportedMechanism)
+        }
+        var step = exchange.start(initialResponse: initialResponse)
+        while true {
+            switch step {
+            case .challenge(let challenge):
+                try await write(SMTPReply(334, nil, challenge), to: connection)
+                guard let frame = try await connection.next() else { return nil }
+                guard case .command(let line) = frame.kind else {
+                    frame.control?.dataFollows(false)
+                    authenticator.recordFailure(.malformed, client: connection.client, protocol: name)
+                    return .exchangeFailed(.malformedResponse)
+                }
+                frame.control?.dataFollows(false)
+                step = exchange.respond(String(decoding: line.readableBytesView, as: UTF8.self))
+            case .failure(let failure):
+                authenticator.recordFailure(AuthenticationFailureReason(failure), client: connection.client, protocol: name)
+                return .exchangeFailed(failure)
+            case .credentials(let credentials):
+                switch await authenticator.authenticate(credentials, client: connection.client, protocol: name) {
+                case .success(let account):
+                    do {
+                        guard let user = try projector.store.user(address: account) else { return .unavailable }
+                        return .success(.init(account: user.address, user: user.id, mechanism: exchange.mechanism.rawValue))
+                    } catch {
+                        internalError("reading the authenticated user failed", connection: connection, metadata: ["error": "\(error)"])
+                        return .unavailable
+                    }
+                case .failure: return .failure
+                case .refused: return .refused
+                case .unavailable: return .unavailable
+                }
+            }
+        }
+    }
+
+    // MARK: Checks
+
+    /// Submission: the sender must be the user's own. MX: the classic cheap checks — a
+    /// fully-qualified sender domain, and the per-client message rate — each refusal recorded.
+    private func checkSender(_ mailbox: SMTPMailbox?, session: SMTPSession, connection: Connection<SMTPFrame>) async -> SMTPSession.SenderOutcome {
+        switch configuration.role {
+        case .submission:
+            guard let mailbox, let auth = session.authentication else {
+                return .refused(SMTPReply(553, "5.7.1", "sender address rejected: not owned by the authenticated user"))
+            }
+            do {
+                guard !mailbox.isAddressLiteral, try projector.store.isOwnAddress(mailbox.address, user: auth.user) else {
+                    return .refused(SMTPReply(553, "5.7.1", "<\(mailbox.address)>: sender address rejected: not owned by user \(auth.account)"))
+                }
+            } catch {
+                internalError("sender lookup failed", connection: connection, metadata: ["error": "\(error)"])
+                return .refused(SMTPReply(451, "4.3.0", "temporary lookup failure"))
+            }
+        case .mx:
+            if let mailbox, !mailbox.isAddressLiteral, !mailbox.domain.contains(".") {
+                await recordRefusal(stage: "smtp-sender", rule: "NON_FQDN_SENDER", evidence: "MAIL FROM <\(mailbox.address)>",
+                                    verdict: "reject", connection: connection)
+                return .refused(SMTPReply(504, "5.5.2", "<\(mailbox.address)>: sender address rejected: need fully-qualified address"))
+            }
+        }
+        if case .refused(let first) = await rateLimiter.admit(connection.client) {
+            if first {
+                await recordRefusal(stage: "smtp-rate", rule: "CLIENT_RATE_LIMIT",
+                                    evidence: "more than \(rateLimiter.perMinute) messages a minute from \(connection.client)",
+                                    verdict: "tempfail", connection: connection)
+            }
+            return .refused(SMTPReply(450, "4.7.1", "rate limit exceeded, try again later"))
+        }
+        return .accepted
+    }
+
+    private func lookUp(_ mailbox: SMTPMailbox, connection: Connection<SMTPFrame>) -> SMTPSession.RecipientOutcome {
+        guard !mailbox.isAddressLiteral else { return .notLocal }
+        let store = projector.store
+        do {
+            guard try store.isLocalDomain(mailbox.domain.lowercased()) else { return .notLocal }
+            let destination = try store.resolve(address: mailbox.address)
+            if destination.isEmpty { return .unknown }
+            return .local(users: destination.users, forwardTo: destination.forwardTo)
+        } catch {
+            internalError("recipient lookup failed", connection: connection, metadata: ["error": "\(error)"])
+            return .unavailable
+        }
+    }
+
+    private func context(_ connection: Connection<SMTPFrame>, user: UserID? = nil) -> EventContext {
+        EventContext(actor: user.map { .user($0) } ?? .system("smtp"), proto: connection.listener.name,
+                     clientAddress: connection.remoteAddress.map(Self.describe))
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        let ip = address.ipAddress ?? "unknown"
+        guard let port = address.port else { return ip }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+
+    private func recordRefusal(stage: String, rule: String, evidence: String, verdict: String, connection: Connection<SMTPFrame>) async {
+        let decision = FilterDecision(context: context(connection), received: 0, stage: stage, verdict: verdict, scoreMilli: 0,
+                                      rules: [RuleResult(name: rule, contributionMilli: 0, evidence: evidence)])
+        do {
+            _ = try await journal.append(events: [decision], applyingWith: projector)
+        } catch {
+            internalError("recording a filter decision failed", connection: connection, metadata: ["error": "\(error)"])
+        }
+        connection.logger.info("inbound check refused", metadata: ["stage": "\(stage)", "rule": "\(rule)", "evidence": "\(evidence)"])
+    }
+
+    // MARK: Delivery
+
+    private func deliver(_ message: SMTPSession.Message, connection: Connection<SMTPFrame>) async -> SMTPSession.DeliveryOutcome {
+        let now = Int64(clock_realtime_microseconds())
+        let date = MailDate(secondsSince1970: now / 1_000_000)
+        let hostname = configuration.hostname
+        var bytes = message.bytes
+        if configuration.role == .submission,
+           let completed = SMTPAddedHeaders.completingSubmission(bytes, hostname: hostname, uniqueID: Self.uniqueID(now), date: date) {
+            bytes = completed
+        }
+        let clientIP = connection.remoteAddress?.ipAddress ?? "unknown"
+        let listener = configuration.role == .mx ? "mx" : (connection.listener.tls == .implicit ? "submissions" : "submission")
+        let mailFrom = message.mailFrom?.address ?? ""
+        let envelope = Envelope(
+            mailFrom: mailFrom, mailParameters: message.parameters.raw,
+            recipients: message.recipients.map {
+                EnvelopeRecipient(address: $0.mailbox.address, notify: $0.parameters.notify,
+                                  originalRecipient: $0.parameters.originalRecipient, parameters: $0.parameters.raw)
+            },
+            clientIP: clientIP, clientPort: connection.remoteAddress?.port.map { UInt16(truncatingIfNeeded: $0) },
+            helo: message.helo, withProtocol: message.withProtocol, tlsVersion: connection.tls?.version,
+            authenticatedUser: message.authentication?.user, authenticationMechanism: message.authentication?.mechanism,
+            receivedAt: now, listener: listener)
+        let context = context(connection, user: message.authentication?.user)
+
+        // Each local user once, however many of the recipients lead to them; INBOX ids now,
+        // outside the journal's writer thread.
+        var local: [(recipient: String, user: UserID, mailbox: MailboxID)] = []
+        var outbound: [EnvelopeRecipient] = []
+        var seen: Set<UserID> = []
+        do {
+            for recipient in message.recipients {
+                switch recipient.route {
+                case .local(let users, let forwardTo):
+                    for user in users where !seen.contains(user) {
+                        seen.insert(user)
+                        guard let inbox = try projector.store.mailbox(user: user, name: "INBOX") else {
+                            internalError("a recipient has no INBOX", connection: connection, metadata: ["user": "\(user)"])
+                            return .failed
+                        }
+                        local.append((recipient.mailbox.address, user, inbox.id))
+                    }
+                    outbound += forwardTo.map { EnvelopeRecipient(address: $0) }
+                case .remote:
+                    outbound.append(EnvelopeRecipient(address: recipient.mailbox.address, notify: recipient.parameters.notify,
+                                                      originalRecipient: recipient.parameters.originalRecipient))
+                }
+            }
+        } catch {
+            internalError("reading recipients' mailboxes failed", connection: connection, metadata: ["error": "\(error)"])
+            return .failed
+        }
+
+        let connectionFacts = SMTPAddedHeaders.Connection(
+            helo: message.helo, clientIP: clientIP, tlsVersion: connection.tls?.version,
+            authenticatedAccount: message.authentication?.account, withProtocol: message.withProtocol)
+        let received = MessageReceived(context: context, envelope: envelope, message: bytes)
+        let deliveries = local, forwards = outbound
+        let derive: @Sendable (UInt64) -> [any EventBody] = { first in
+            let id = String(first)
+            var events: [any EventBody] = deliveries.map { delivery in
+                let header = SMTPAddedHeaders.returnPath(mailFrom)
+                    + SMTPAddedHeaders.received(connectionFacts, by: hostname, id: id, recipient: delivery.recipient, date: date)
+                return MessageDelivered(context: context, received: first, recipient: delivery.recipient, user: delivery.user,
+                                        mailbox: delivery.mailbox, addedHeader: header)
+            }
+            if !forwards.isEmpty {
+                let header = SMTPAddedHeaders.received(connectionFacts, by: hostname, id: id,
+                                                       recipient: forwards.count == 1 ? forwards[0].address : nil, date: date)
+                events.append(OutboundQueued(context: context, received: first, mailFrom: mailFrom, recipients: forwards, addedHeader: header))
+            }
+            return events
+        }
+        do {
+            let sequences = try await journal.append(events: [received], derived: derive, applyingWith: projector)
+            connection.logger.info("message accepted", metadata: [
+                "id": "\(sequences[0])", "from": "\(mailFrom)", "recipients": "\(message.recipients.count)",
+                "size": "\(bytes.count)", "local": "\(local.count)", "outbound": "\(outbound.count)"])
+            return .accepted(id: String(sequences[0]))
+        } catch {
+            internalError("recording a message failed", connection: connection, metadata: ["error": "\(error)"])
+            return .failed
+        }
+    }
+
+    /// A Message-ID left part: time and randomness, unique without coordination.
+    static func uniqueID(_ now: Int64) -> String {
+        String(UInt64(now), radix: 36) + "." + String(UInt64.random(in: .min ... .max), radix: 36)
+    }
+
+    @discardableResult
+    private func internalError(_ message: Logger.Message, connection: Connection<SMTPFrame>, metadata: Logger.Metadata) -> String {
+        let id = String(UInt32.random(in: .min ... .max), radix: 16)
+        var metadata = metadata
+        metadata["errorID"] = "\(id)"
+        connection.logger.error(message, metadata: metadata)
+        metrics?.error(protocol: connection.listener.name, kind: .internal)
+        return id
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Microseconds since the Unix epoch (the journal's time base).
+func clock_realtime_microseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
+}

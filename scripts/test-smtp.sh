@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# End to end for SMTP: a real `roost serve` with MX, submission (STARTTLS) and submissions
+# (implicit TLS) listeners, driven by Python's smtplib and raw sockets (scripts/test-smtp.py),
+# swaks and msmtp; messages read back through POP3; the per-client rate limit; and SIGKILL
+# during a load run (every message that got 250 is there after restart, exactly once).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="$(swift build --show-bin-path)/roost"
+tmp="$(mktemp -d)"
+server=""
+cleanup() { [ -n "$server" ] && kill -9 "$server" 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() { echo "test-smtp: FAIL: $*" >&2; [ -f "$tmp/serve.log" ] && tail -30 "$tmp/serve.log" >&2; exit 1; }
+for tool in swaks msmtp python3; do command -v $tool >/dev/null || fail "$tool is not installed (scripts/install-deps.sh)"; done
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { # file pattern seconds
+  for _ in $(seq 1 $(( $3 * 10 ))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+
+echo "alice-pw-1" > "$tmp/pw-alice"
+echo "bob-pw-2" > "$tmp/pw-bob"
+"$bin" init --domain example.org --user alice --password-file "$tmp/pw-alice" --config "$tmp/roost.toml" --data "$tmp/data" >/dev/null \
+  || fail "init"
+mx=$(free_port); sub=$(free_port); subs=$(free_port); pop=$(free_port)
+write_config() { # messages-per-minute
+  python3 - "$tmp/roost.toml" "$mx" "$sub" "$subs" "$pop" "$1" <<'PY'
+import sys
+path, mx, sub, subs, pop, rate = sys.argv[1:]
+text = open(path).read()
+text = text[:text.index("\n[[listeners]]") + 1]
+for proto, port, tls in [("smtp", mx, "starttls"), ("submission", sub, "starttls"), ("submissions", subs, "implicit"), ("pop3", pop, "starttls")]:
+    text += f'[[listeners]]\nprotocol = "{proto}"\naddress = "127.0.0.1"\nport = {port}\ntls = "{tls}"\n\n'
+text += f'''[limits]
+message_size = 200000
+smtp_idle_timeout = 3
+smtp_line_timeout = 2
+smtp_messages_per_minute = {rate}
+auth_failures_per_ip = 1000
+
+[metrics]
+enabled = false
+'''
+open(path, "w").write(text)
+PY
+}
+start() {
+  "$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2>> "$tmp/serve.log" &
+  server=$!
+  wait_for "$tmp/serve.log" "roost is running" 60 || fail "serve did not start"
+}
+stop() { kill -TERM "$server"; wait "$server" || fail "serve exited non-zero"; server=""; : > "$tmp/serve.log"; }
+
+write_config 100000
+start
+"$bin" user add bob@example.org --password-file "$tmp/pw-bob" --config "$tmp/roost.toml" >/dev/null || fail "user add bob"
+"$bin" alias add team@example.org alice@example.org bob@example.org --config "$tmp/roost.toml" >/dev/null || fail "alias add"
+
+fixture="$tmp/fixture.json"
+cat > "$fixture" <<JSON
+{"mx": $mx, "submission": $sub, "submissions": $subs, "pop3": $pop, "cafile": "$tmp/data/tls/cert.pem",
+ "alice": "alice@example.org", "alice_password": "$(cat "$tmp/pw-alice")",
+ "bob": "bob@example.org", "bob_password": "$(cat "$tmp/pw-bob")", "message_size": 200000, "line_timeout": 2, "idle_timeout": 3,
+ "sent": "$tmp/sent.json"}
+JSON
+python3 scripts/test-smtp.py clients "$fixture" || fail "smtplib and raw-socket scenarios"
+
+# --- swaks: plain MX, STARTTLS + AUTH PLAIN on submission, implicit TLS + AUTH LOGIN
+swaks --server 127.0.0.1 --port "$mx" --from sender@example.com --to alice@example.org --helo swaks.example \
+  --header "X-Test-Id: swaks-plain" --body "via swaks" > "$tmp/swaks1" 2>&1 || fail "swaks plain: $(tail -5 "$tmp/swaks1")"
+swaks --server 127.0.0.1 --port "$sub" -tls --auth PLAIN --auth-user alice@example.org --auth-password "$(cat "$tmp/pw-alice")" \
+  --from alice@example.org --to bob@example.org --header "X-Test-Id: swaks-starttls" > "$tmp/swaks2" 2>&1 \
+  || fail "swaks STARTTLS: $(tail -5 "$tmp/swaks2")"
+swaks --server 127.0.0.1 --port "$subs" --tlsc --auth LOGIN --auth-user alice@example.org --auth-password "$(cat "$tmp/pw-alice")" \
+  --from alice@example.org --to alice@example.org --header "X-Test-Id: swaks-tls" --pipeline > "$tmp/swaks3" 2>&1 \
+  || fail "swaks implicit TLS: $(tail -5 "$tmp/swaks3")"
+# swaks relaying through the MX without authentication is refused.
+if swaks --server 127.0.0.1 --port "$mx" --from a@example.com --to victim@elsewhere.example > "$tmp/swaks4" 2>&1; then fail "swaks relayed"; fi
+grep -q "550 5.7.1" "$tmp/swaks4" || fail "swaks relay refusal: $(tail -5 "$tmp/swaks4")"
+
+# --- msmtp over STARTTLS and implicit TLS with AUTH
+cat > "$tmp/msmtprc" <<RC
+defaults
+auth on
+user alice@example.org
+password $(cat "$tmp/pw-alice")
+tls on
+tls_trust_file $tmp/data/tls/cert.pem
+tls_certcheck off
+host 127.0.0.1
+from alice@example.org
+
+account starttls
+port $sub
+tls_starttls on
+
+account implicit
+port $subs
+tls_starttls off
+RC
+chmod 600 "$tmp/msmtprc"
+printf 'From: alice@example.org\r\nTo: bob@example.org\r\nSubject: msmtp\r\nX-Test-Id: msmtp-starttls\r\n\r\nhello from msmtp\r\n' \
+  | msmtp -C "$tmp/msmtprc" -a starttls bob@example.org || fail "msmtp STARTTLS"
+printf 'From: alice@example.org\r\nTo: alice@example.org\r\nSubject: msmtp\r\nX-Test-Id: msmtp-tls\r\n\r\nhello again\r\n' \
+  | msmtp -C "$tmp/msmtprc" -a implicit alice@example.org || fail "msmtp implicit TLS"
+python3 scripts/test-smtp.py tools "$fixture" || fail "messages from swaks and msmtp"
+
+# --- the journal: outbound-queued for remote recipients, filter decisions for refused checks
+"$bin" journal dump --data "$tmp/data" > "$tmp/dump"
+grep -q 'outbound-queued' "$tmp/dump" || fail "no outbound-queued event"
+grep -q 'stage="smtp-helo"' "$tmp/dump" || fail "no filter decision for the invalid HELO: $(grep filter "$tmp/dump" | head -3)"
+grep -q 'stage="smtp-sender"' "$tmp/dump" || fail "no filter decision for the non-FQDN sender"
+if grep -q "alice-pw-1" "$tmp/serve.log"; then fail "a password reached the log"; fi
+stop
+
+# --- the per-client rate limit: 3 messages a minute, the 4th MAIL gets 450 4.7.1, recorded once
+write_config 3
+start
+python3 scripts/test-smtp.py ratelimit "$fixture" || fail "rate limit"
+"$bin" journal dump --data "$tmp/data" > "$tmp/dump"
+[ "$(grep -c 'stage="smtp-rate"' "$tmp/dump")" -eq 1 ] || fail "rate-limit decisions: $(grep -c 'stage="smtp-rate"' "$tmp/dump")"
+stop
+
+# --- SIGKILL during a load run: every message that got 250 is there after restart, exactly once
+write_config 0
+start
+python3 scripts/test-smtp.py load "$fixture" > "$tmp/load.out" 2>&1 &
+loader=$!
+sleep 4
+kill -9 "$server"; wait "$server" 2>/dev/null || true; server=""
+wait "$loader" || fail "load: $(tail -5 "$tmp/load.out")"
+start
+grep -q "journal recovered\|journal open" "$tmp/serve.log" || fail "restart"
+python3 scripts/test-smtp.py verify-load "$fixture" || fail "messages acknowledged before SIGKILL"
+stop
+echo "test-smtp: ok"
