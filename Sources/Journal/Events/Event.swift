@@ -74,7 +74,7 @@ public enum EventType: UInt16, Sendable, Hashable, CaseIterable, CustomStringCon
         .mailboxRenamed: MailboxRenamed.self, .mailboxDeleted: MailboxDeleted.self,
         .mailboxSubscribed: MailboxSubscribed.self, .mailboxUnsubscribed: MailboxUnsubscribed.self,
         .filterDecision: FilterDecision.self, .outboundQueued: OutboundQueued.self,
-        .filterDecision: FilterDecision.self, .sieveScriptStored: SieveScriptStored.self,
+        .sieveScriptStored: SieveScriptStored.self,
         .sieveScriptRenamed: SieveScriptRenamed.self, .sieveScriptDeleted: SieveScriptDeleted.self,
         .sieveScriptActivated: SieveScriptActivated.self,
     ]
