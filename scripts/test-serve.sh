@@ -177,6 +177,19 @@ s = poplib.POP3_SSL("127.0.0.1", 1995, context=ctx, timeout=20)
 s.user("demo@roost.test"); s.pass_(password)
 s.quit()
 PY
+# The dev SMTP ports answer: MX 2525, submission 2587 (STARTTLS) and 2465 (TLS), AUTH in dev.
+python3 - "$password" <<'PY' || fail "dev SMTP ports"
+import smtplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+mx = smtplib.SMTP("127.0.0.1", 2525, timeout=20)
+assert mx.ehlo()[0] == 250
+assert mx.mail("someone@example.net")[0] == 250 and mx.rcpt("demo@roost.test")[0] == 250
+mx.quit()
+sub = smtplib.SMTP("127.0.0.1", 2587, timeout=20)
+sub.starttls(context=ctx); sub.login("demo@roost.test", sys.argv[1]); sub.quit()
+tls = smtplib.SMTP_SSL("127.0.0.1", 2465, context=ctx, timeout=20)
+tls.login("demo@roost.test", sys.argv[1]); tls.quit()
+PY
 # The dev ManageSieve port answers, and allows PLAIN without TLS (loopback dev profile only).
 python3 - "$password" <<'PY' || fail "dev ManageSieve port 4190"
 import base64, socket, sys
