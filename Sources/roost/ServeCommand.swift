@@ -175,6 +175,19 @@ final class RoostServer: Sendable {
                     throw StartupError(message: "\(error)")
                 }
                 services.append(.init(service: server))
+            case .imap, .imaps:
+                let server = Server(
+                    configuration: ListenerConfiguration(name: "imap", host: listener.address, port: listener.port, tls: mode,
+                                                         timeouts: IMAPHandler.timeouts),
+                    handler: IMAPHandler(journal: journal, projector: projector, authenticator: authenticator, metrics: metrics, logger: logger),
+                    tls: tls, limiter: limiter, metrics: metrics, logger: logger)
+                do {
+                    let address = try await server.bind()
+                    logger.info("listening", metadata: ["protocol": "\(listener.proto.rawValue)", "address": "\(address)", "tls": "\(listener.tls.rawValue)"])
+                } catch {
+                    throw StartupError(message: "\(error)")
+                }
+                services.append(.init(service: server))
             default:
                 logger.notice("listener configured but not served: its front-end is not part of this build yet", metadata: [
                     "protocol": "\(listener.proto.rawValue)", "address": "\(listener.address)", "port": "\(listener.port)", "tls": "\(listener.tls.rawValue)"])
