@@ -1,0 +1,57 @@
+import Foundation
+import Journal
+import Testing
+@testable import Frontends
+@testable import Projections
+
+/// The IMAP server over real sockets, driven by Python's imaplib (scripts/test-imap.py), against
+/// a real journal and projection database.
+@Suite struct IMAPClientTests {
+    func run(_ scenario: String, on server: IMAPTestServer) async throws {
+        let result = try await server.python(scenario)
+        #expect(result.status == 0, "\(scenario):\n\(result.output)")
+    }
+
+    @Test func everyCommand() async throws {
+        try await IMAPTestServer.run { s in
+            try await run("commands", on: s)
+            // Every change went through the journal, by alice over IMAP (DESIGN.md invariant 1).
+            let appended = try s.events(MessageAppended.self)
+            #expect(appended.count == 2)
+            #expect(appended.allSatisfy { $0.context.proto == "imap" && $0.context.actor == .user(s.user) })
+            #expect(try !s.events(FlagsChanged.self).isEmpty)
+            #expect(try s.events(MessagesMoved.self).count == 1)
+            #expect(try !s.events(MessagesExpunged.self).isEmpty)
+            #expect(try s.events(MailboxRenamed.self).count == 2)
+            // The projection rebuilt from the journal equals the live one (invariant 3).
+            let live = try s.store.canonicalDump()
+            let rebuiltPath = s.directory + "/rebuilt.sqlite"
+            let rebuilt = try ProjectionStore(path: rebuiltPath)
+            let projector = try Projector(journal: s.journal, store: rebuilt)
+            try await projector.catchUp()
+            #expect(try rebuilt.canonicalDump() == live)
+            try rebuilt.close()
+        }
+    }
+
+    @Test func errorPathsAndLimits() async throws {
+        try await IMAPTestServer.run { s in
+            let before = s.journal.lastSequence
+            try await run("errors", on: s)
+            // Bad input changes nothing (DESIGN.md invariant 5).
+            #expect(s.journal.lastSequence == before)
+        }
+    }
+
+    @Test func startTLSInjectionIsNotExecuted() async throws {
+        try await IMAPTestServer.run { s in
+            try await run("starttls-injection", on: s)
+        }
+    }
+
+    @Test func idleAndConcurrentSessions() async throws {
+        try await IMAPTestServer.run { s in
+            try await run("idle", on: s)
+        }
+    }
+}
