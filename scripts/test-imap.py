@@ -456,5 +456,108 @@ def idle():
     b.logout()
 
 
-{"commands": commands, "errors": errors, "starttls-injection": starttls_injection, "idle": idle}[scenario]()
+def mbsync():
+    """Two-way sync with mbsync (isync): a populated account both ways, a second sync that
+    transfers nothing, flags from either side, EXPUNGE and MOVE on the server, deletion and a new
+    message on the client."""
+    import glob
+    import os
+    import subprocess
+    import tempfile
+    work = tempfile.mkdtemp(prefix="roost-mbsync-")
+    mail = os.path.join(work, "mail")
+    os.makedirs(mail)
+    rc = os.path.join(work, "mbsyncrc")
+    with open(rc, "w") as f:
+        f.write(f"""IMAPAccount roost
+Host 127.0.0.1
+Port {F["implicit_port"]}
+User {F["user"]}
+Pass {F["password"]}
+SSLType IMAPS
+CertificateFile {F["cafile"]}
+
+IMAPStore remote
+Account roost
+
+MaildirStore local
+Path {mail}/
+Inbox {mail}/INBOX
+SubFolders Verbatim
+
+Channel roost
+Far :remote:
+Near :local:
+Patterns *
+Create Both
+Expunge Both
+SyncState *
+""")
+
+    def run():
+        p = subprocess.run(["mbsync", "-c", rc, "-a"], capture_output=True, text=True, timeout=120)
+        expect(p.returncode == 0, f"mbsync failed: {p.stdout}{p.stderr}")
+        return p.stdout + p.stderr
+
+    def local(box):
+        return sorted(glob.glob(os.path.join(mail, box, "cur", "*")) + glob.glob(os.path.join(mail, box, "new", "*")))
+
+    def remote_uids(m, box):
+        ok(m.select(box))
+        return [int(x) for x in ok(m.uid("SEARCH", "ALL"))[0].split()]
+
+    m = session()
+    for i in range(3):
+        ok(m.append("INBOX", "(\\Seen)" if i == 0 else None, None, b"Subject: sync %d\r\n\r\nbody %d\r\n" % (i, i)))
+    ok(m.create("Work"))
+    ok(m.append("Work", None, None, b"Subject: work\r\n\r\nwork\r\n"))
+    out = run()
+    expect(len(local("INBOX")) == 4 and len(local("Work")) == 1, f"first sync: {local('INBOX')} {local('Work')}\n{out}")
+    expect(any(path.endswith(",S") for path in local("INBOX")), "\\Seen came down as S")
+    def quiet_sync(what):
+        # Nothing may change on either side: the server's HIGHESTMODSEQ and message counts, and
+        # the client's files (names carry the flags).
+        before = [ok(m.status(b, "(HIGHESTMODSEQ MESSAGES)"))[0] for b in ("INBOX", "Work")], local("INBOX"), local("Work")
+        out = run()
+        after = [ok(m.status(b, "(HIGHESTMODSEQ MESSAGES)"))[0] for b in ("INBOX", "Work")], local("INBOX"), local("Work")
+        expect(before == after, f"{what}: a sync transferred something: {before} -> {after}\n{out}")
+
+    quiet_sync("second sync")
+
+    # A flag set on the client goes up.
+    target = [p for p in local("INBOX") if not p.endswith(",S")][0]
+    os.rename(target, os.path.join(mail, "INBOX", "cur", os.path.basename(target).split(":")[0] + ":2,F"))
+    run()
+    ok(m.select("INBOX"))
+    expect(len(ok(m.search(None, "FLAGGED"))[0].split()) == 1, "client flag reached the server")
+    # A flag set on the server comes down.
+    ok(m.store("1:*", "+FLAGS", "(\\Answered)"))
+    run()
+    expect(all(",R" in p.split(":2")[-1] or "R" in p.split(",")[-1] for p in local("INBOX")), f"server flag came down: {local('INBOX')}")
+
+    # EXPUNGE on the server removes the local copy.
+    uids = remote_uids(m, "INBOX")
+    ok(m.uid("STORE", str(uids[-1]), "+FLAGS.SILENT", "(\\Deleted)"))
+    ok(m.expunge())
+    run()
+    expect(len(local("INBOX")) == 3, f"server expunge propagated: {local('INBOX')}")
+    # MOVE on the server moves the local copy.
+    ok(m.select("INBOX"))
+    typ, data = m._simple_command("UID", "MOVE", str(remote_uids(m, "INBOX")[-1]), "Work")
+    expect(typ == "OK", data)
+    run()
+    expect(len(local("INBOX")) == 2 and len(local("Work")) == 2, f"MOVE propagated: {local('INBOX')} {local('Work')}")
+    # Deleting on the client expunges on the server; a new client message is appended.
+    os.remove(local("Work")[0])
+    with open(os.path.join(mail, "INBOX", "new", "1700000000.1_1.local"), "wb") as f:
+        f.write(b"Subject: from the client\r\n\r\nwritten locally\r\n")
+    run()
+    expect(len(remote_uids(m, "Work")) == 1, "client deletion propagated")
+    ok(m.select("INBOX"))
+    expect(len(ok(m.search(None, "SUBJECT", "\"from the client\""))[0].split()) == 1, "client message uploaded")
+    quiet_sync("after the changes")
+    m.logout()
+
+
+{"mbsync": mbsync, "commands": commands, "errors": errors, "starttls-injection": starttls_injection, "idle": idle}[scenario]()
 print(f"test-imap {scenario}: ok")

@@ -49,6 +49,13 @@ import Testing
         }
     }
 
+    /// mbsync (Debian package isync) syncs both ways (issue 10's sync test).
+    @Test func mbsyncTwoWaySync() async throws {
+        try await IMAPTestServer.run { s in
+            try await run("mbsync", on: s)
+        }
+    }
+
     @Test func idleAndConcurrentSessions() async throws {
         try await IMAPTestServer.run { s in
             try await run("idle", on: s)

@@ -33,7 +33,7 @@ final class IMAPTestServer: @unchecked Sendable {
         store = try ProjectionStore(path: directory + "/projections.sqlite")
         projector = try Projector(journal: journal, store: store, batchSize: 64)
         certificates = TemporaryDirectory()
-        certificateFile = try certificates.install(TestCertificates.first).certificateChain
+        certificateFile = try certificates.install(TestCertificates.loopback).certificateChain
     }
 
     deinit {
