@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "Roost", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Starts libFuzzer; every target below depends on it.
@@ -27,6 +28,14 @@ let package = Package(
                 .product(name: "Journal", package: "Roost"),
             ],
             path: "FuzzPOP3Session"
+        ),
+        .executableTarget(
+            name: "FuzzIMAPCommand",
+            dependencies: [
+                "FuzzDriver", .product(name: "Frontends", package: "Roost"), .product(name: "Projections", package: "Roost"),
+                .product(name: "Journal", package: "Roost"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "FuzzIMAPCommand"
         ),
         .executableTarget(
             name: "FuzzIMAPViews",

@@ -150,6 +150,23 @@ s = poplib.POP3_SSL("127.0.0.1", 1995, context=ctx, timeout=20)
 s.user("demo@roost.test"); s.pass_(password)
 s.quit()
 PY
+# The dev IMAP ports answer: 1143 (plaintext LOGIN allowed on loopback in dev, and STARTTLS) and 1993 (TLS).
+python3 - "$password" <<'PY' || fail "dev IMAP ports"
+import imaplib, ssl, sys
+password = sys.argv[1]
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+m = imaplib.IMAP4("127.0.0.1", 1143, timeout=20)
+assert "STARTTLS" in m.capabilities and "LOGINDISABLED" not in m.capabilities, m.capabilities
+m.login("demo@roost.test", password)
+assert m.select("INBOX")[0] == "OK"
+m.logout()
+s = imaplib.IMAP4_SSL("127.0.0.1", 1993, ssl_context=ctx, timeout=20)
+s.login("demo@roost.test", password)
+assert s.list()[0] == "OK"
+s.logout()
+PY
+# POP3 and IMAP agree on one account (issue 12).
+python3 scripts/test-pop3-imap.py "$password" || fail "POP3 and IMAP interplay"
 pkill -TERM -f "roost serve --dev --data $tmp/dev" || true
 wait "$runner" || fail "make run did not stop cleanly"
 # The password is kept: the next start prints the same one.
