@@ -559,5 +559,84 @@ SyncState *
     m.logout()
 
 
-{"mbsync": mbsync, "commands": commands, "errors": errors, "starttls-injection": starttls_injection, "idle": idle}[scenario]()
+def mutt():
+    """mutt under tmux (send-keys / capture-pane): opens the INBOX, reads a message and flags it;
+    the flags are then visible over imaplib."""
+    import os
+    import subprocess
+    import tempfile
+    m = session()
+    ok(m.append("INBOX", None, None, b"From: Carol <carol@example.net>\r\nSubject: mutt target\r\n\r\nread me in mutt\r\n"))
+    work = tempfile.mkdtemp(prefix="roost-mutt-")
+    rc = os.path.join(work, "muttrc")
+    user = F["user"].replace("@", "%40")
+    with open(rc, "w") as f:
+        f.write(f"""set folder="imaps://{user}@127.0.0.1:{F["implicit_port"]}/"
+set spoolfile="+INBOX"
+set imap_pass="{F["password"]}"
+set certificate_file="{F["cafile"]}"
+set ssl_force_tls=yes
+set record=""
+set postponed=""
+set header_cache=""
+set message_cachedir=""
+set mail_check=1
+set timeout=1
+set sort=date
+set quit=yes
+set move=no
+set delete=yes
+set mark_old=no
+set wait_key=no
+set pager_stop=yes
+""")
+    session_name = f"roost-mutt-{os.getpid()}"
+
+    def tmux(*args):
+        return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=30)
+
+    def screen():
+        return tmux("capture-pane", "-p", "-t", session_name).stdout
+
+    def wait_for(text, seconds=30):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            shown = screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"mutt never showed {text!r}:\n{screen()}")
+
+    env = dict(os.environ, TERM="xterm", HOME=work)
+    started = subprocess.run(["tmux", "new-session", "-d", "-s", session_name, "-x", "160", "-y", "40",
+                              f"mutt -n -F {rc}"], env=env, capture_output=True, text=True, timeout=30)
+    expect(started.returncode == 0, started.stderr)
+    try:
+        wait_for("mutt target")
+        # Put the cursor on the message: search for its subject, then open it.
+        tmux("send-keys", "-t", session_name, "/", "mutt target", "Enter")
+        time.sleep(0.5)
+        tmux("send-keys", "-t", session_name, "Enter")
+        wait_for("read me in mutt")
+        tmux("send-keys", "-t", session_name, "i")  # back to the index
+        time.sleep(0.5)
+        tmux("send-keys", "-t", session_name, "F")  # flag it
+        time.sleep(0.5)
+        tmux("send-keys", "-t", session_name, "$")  # sync the mailbox
+        time.sleep(1.5)
+        tmux("send-keys", "-t", session_name, "q")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and tmux("has-session", "-t", session_name).returncode == 0:
+            time.sleep(0.2)
+    finally:
+        tmux("kill-session", "-t", session_name)
+    ok(m.select("INBOX"))
+    data = ok(m.search(None, "SUBJECT", "\"mutt target\""))
+    number = data[0].split()[0]
+    flags = ok(m.fetch(number, "(FLAGS)"))[0]
+    expect(b"\\Seen" in flags and b"\\Flagged" in flags, f"mutt's flags not on the server: {flags}")
+    m.logout()
+
+
+{"mutt": mutt, "mbsync": mbsync, "commands": commands, "errors": errors, "starttls-injection": starttls_injection, "idle": idle}[scenario]()
 print(f"test-imap {scenario}: ok")

@@ -56,6 +56,13 @@ import Testing
         }
     }
 
+    /// mutt under tmux reads and flags a message; imaplib sees the flags.
+    @Test func muttReadsAndFlags() async throws {
+        try await IMAPTestServer.run { s in
+            try await run("mutt", on: s)
+        }
+    }
+
     @Test func idleAndConcurrentSessions() async throws {
         try await IMAPTestServer.run { s in
             try await run("idle", on: s)
