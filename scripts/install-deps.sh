@@ -9,7 +9,7 @@ APT_PACKAGES=(
   whois                                                         # mkpasswd, for the password tests
   curl openssl                                                  # metrics and TLS tests
   fetchmail mpop                                                # POP3 client tests
-  isync mutt tmux                                                # IMAP client tests (mbsync, mutt under tmux)
+  isync offlineimap3 mutt tmux                                  # IMAP client tests (mbsync, offlineimap, mutt under tmux)
 )
 PIP_PACKAGES=(passlib)
 

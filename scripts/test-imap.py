@@ -460,7 +460,6 @@ def mbsync():
     """Two-way sync with mbsync (isync): a populated account both ways, a second sync that
     transfers nothing, flags from either side, EXPUNGE and MOVE on the server, deletion and a new
     message on the client."""
-    import glob
     import os
     import subprocess
     import tempfile
@@ -498,6 +497,54 @@ SyncState *
         p = subprocess.run(["mbsync", "-c", rc, "-a"], capture_output=True, text=True, timeout=120)
         expect(p.returncode == 0, f"mbsync failed: {p.stdout}{p.stderr}")
         return p.stdout + p.stderr
+
+    maildir_sync(run, mail)
+
+
+def offlineimap():
+    """The same two-way sync with offlineimap."""
+    import os
+    import subprocess
+    import tempfile
+    work = tempfile.mkdtemp(prefix="roost-offlineimap-")
+    mail = os.path.join(work, "mail")
+    os.makedirs(mail)
+    rc = os.path.join(work, "offlineimaprc")
+    with open(rc, "w") as f:
+        f.write(f"""[general]
+accounts = roost
+metadata = {work}/meta
+
+[Account roost]
+localrepository = local
+remoterepository = remote
+
+[Repository local]
+type = Maildir
+localfolders = {mail}
+
+[Repository remote]
+type = IMAP
+remotehost = 127.0.0.1
+remoteport = {F["implicit_port"]}
+ssl = yes
+sslcacertfile = {F["cafile"]}
+remoteuser = {F["user"]}
+remotepass = {F["password"]}
+""")
+
+    def run():
+        p = subprocess.run(["offlineimap", "-c", rc, "-o", "-u", "basic"], capture_output=True, text=True, timeout=120)
+        expect(p.returncode == 0 and "ERROR" not in p.stdout + p.stderr, f"offlineimap failed: {p.stdout}{p.stderr}")
+        return p.stdout + p.stderr
+
+    maildir_sync(run, mail)
+
+
+def maildir_sync(run, mail):
+    """Populates the account, syncs with `run`, and checks both directions on the Maildir `mail`."""
+    import glob
+    import os
 
     def local(box):
         return sorted(glob.glob(os.path.join(mail, box, "cur", "*")) + glob.glob(os.path.join(mail, box, "new", "*")))
@@ -638,5 +685,5 @@ set pager_stop=yes
     m.logout()
 
 
-{"mutt": mutt, "mbsync": mbsync, "commands": commands, "errors": errors, "starttls-injection": starttls_injection, "idle": idle}[scenario]()
+{"offlineimap": offlineimap, "mutt": mutt, "mbsync": mbsync, "commands": commands, "errors": errors, "starttls-injection": starttls_injection, "idle": idle}[scenario]()
 print(f"test-imap {scenario}: ok")

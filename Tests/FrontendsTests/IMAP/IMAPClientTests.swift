@@ -56,6 +56,13 @@ import Testing
         }
     }
 
+    /// offlineimap syncs both ways (the same checks as mbsync).
+    @Test func offlineimapTwoWaySync() async throws {
+        try await IMAPTestServer.run { s in
+            try await run("offlineimap", on: s)
+        }
+    }
+
     /// mutt under tmux reads and flags a message; imaplib sees the flags.
     @Test func muttReadsAndFlags() async throws {
         try await IMAPTestServer.run { s in
