@@ -411,6 +411,29 @@ def starttls_injection():
         pass
 
 
+def idle_delivery():
+    """IDLE while the Swift test delivers a message as SMTP records it (MessageReceived +
+    MessageDelivered): the files tell the test when the session idles and when EXISTS arrived;
+    the test measures the time from the delivery."""
+    import os
+    m = session()
+    ok(m.select("INBOX"))
+    count = int(m.untagged_responses.pop("EXISTS", [b"0"])[-1])
+    tag = m._new_tag()
+    m.send(tag + b" IDLE\r\n")
+    expect(m.readline().startswith(b"+ "), "IDLE continuation")
+    open(os.path.join(F["directory"], "idling"), "w").close()
+    m.sock.settimeout(30)
+    line = m.readline()
+    open(os.path.join(F["directory"], "exists"), "w").close()
+    expect(line.strip() == b"* %d EXISTS" % (count + 1), line)
+    m.send(b"DONE\r\n")
+    expect(m.readline().startswith(tag + b" OK"), "IDLE ends with OK")
+    data = ok(m.fetch(str(count + 1), "(BODY.PEEK[HEADER.FIELDS (Subject Return-Path)])"))
+    expect(b"Return-Path: <ann@example.net>" in data[0][1] and b"over smtp" in data[0][1], data)
+    m.logout()
+
+
 def idle():
     a, b = session(), session()
     ok(a.select("INBOX"))
@@ -685,5 +708,5 @@ set pager_stop=yes
     m.logout()
 
 
-{"offlineimap": offlineimap, "mutt": mutt, "mbsync": mbsync, "commands": commands, "errors": errors, "starttls-injection": starttls_injection, "idle": idle}[scenario]()
+{"idle-delivery": idle_delivery, "offlineimap": offlineimap, "mutt": mutt, "mbsync": mbsync, "commands": commands, "errors": errors, "starttls-injection": starttls_injection, "idle": idle}[scenario]()
 print(f"test-imap {scenario}: ok")

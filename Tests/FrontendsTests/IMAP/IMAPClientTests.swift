@@ -70,6 +70,30 @@ import Testing
         }
     }
 
+    /// A message delivered the way SMTP records it shows up in an idling session within 1 s.
+    @Test func deliveryReachesAnIdlingSessionWithinASecond() async throws {
+        try await IMAPTestServer.run { s in
+            async let result = s.python("idle-delivery")
+            #expect(try await waitForFile(s.directory + "/idling", seconds: 60), "the client never started idling")
+            let start = ContinuousClock.now
+            try await s.deliver("From: Ann <ann@example.net>\nSubject: over smtp\n\nhello\n")
+            #expect(try await waitForFile(s.directory + "/exists", seconds: 10))
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed < .seconds(1), "EXISTS took \(elapsed)")
+            let finished = try await result
+            #expect(finished.status == 0, "idle-delivery:\n\(finished.output)")
+        }
+    }
+
+    func waitForFile(_ path: String, seconds: Int) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if FileManager.default.fileExists(atPath: path) { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
     @Test func idleAndConcurrentSessions() async throws {
         try await IMAPTestServer.run { s in
             try await run("idle", on: s)

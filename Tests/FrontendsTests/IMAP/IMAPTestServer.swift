@@ -69,7 +69,7 @@ final class IMAPTestServer: @unchecked Sendable {
     func writeFixture() throws -> String {
         let fixture: [String: Any] = [
             "starttls_port": startTLSPort, "implicit_port": implicitPort, "cafile": certificateFile,
-            "user": Self.account, "password": Self.password,
+            "user": Self.account, "password": Self.password, "directory": directory,
         ]
         let path = directory + "/fixture.json"
         try JSONSerialization.data(withJSONObject: fixture).write(to: URL(fileURLWithPath: path))
