@@ -172,6 +172,10 @@ def commands():
     ok(m.rename("Projects", "Work"), "RENAME with inferiors")
     names = [l.decode() for l in ok(m.list('""', "*"))]
     expect(any('"Work/2026"' in l for l in names) and not any("Projects" in l for l in names), names)
+    # IMAP4rev1 clients name mailboxes in modified UTF-7 (RFC 3501 §5.1.3).
+    ok(m.create("Entw&APw-rfe"))
+    expect(any(b'"Entw&APw-rfe"' in l for l in ok(m.list('""', "Entw*"))), "LIST gives modified UTF-7")
+    ok(m.delete("Entw&APw-rfe"))
     ok(m.delete("Work/2026"))
     no(lambda: m.delete("Work/2026"), "NONEXISTENT")
     no(lambda: m.delete("INBOX"))

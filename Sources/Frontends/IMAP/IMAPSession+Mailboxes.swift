@@ -15,10 +15,9 @@ extension IMAPSession {
         try store.mailbox(user: currentUser, name: MailboxNames.normalized(name))
     }
 
-    func mailboxText(_ name: String) -> [UInt8] {
-        var w = IMAPWriter(utf8Quoted: state.rev2)
-        w.string(Array(name.utf8))
-        return w.bytes
+    /// A mailbox name as this client reads it: UTF-8 for IMAP4rev2, modified UTF-7 otherwise.
+    func writeName(_ name: String, into w: inout IMAPWriter) {
+        w.string(Array((state.rev2 ? name : ModifiedUTF7.encode(name)).utf8))
     }
 
     // MARK: SELECT / EXAMINE (RFC 9051 §6.3.2, §6.3.3)
@@ -194,7 +193,7 @@ extension IMAPSession {
             w.raw("LIST (")
             w.raw(Array(attributes.joined(separator: " ").utf8))
             w.raw(") \"/\" ")
-            w.string(Array(name.utf8))
+            writeName(name, into: &w)
             send(.data(w.bytes))
             if let returnStatus, let info { send(.data(try statusData(info, returnStatus))) }
         }
@@ -207,7 +206,7 @@ extension IMAPSession {
         for name in try store.subscriptions(user: currentUser) where MailboxNames.matches(name, pattern: canonical) {
             var w = IMAPWriter(utf8Quoted: state.rev2)
             w.raw(existing.contains(name) ? "LSUB () \"/\" " : "LSUB (\\Noselect) \"/\" ")
-            w.string(Array(name.utf8))
+            writeName(name, into: &w)
             send(.data(w.bytes))
         }
         try await done(tag, command, "LSUB completed")
@@ -229,7 +228,7 @@ extension IMAPSession {
         let messages = needMessages ? try store.messages(mailbox: info.id) : []
         var w = IMAPWriter(utf8Quoted: state.rev2)
         w.raw("STATUS ")
-        w.string(Array(info.name.utf8))
+        writeName(info.name, into: &w)
         w.raw(" (")
         for (k, item) in items.enumerated() {
             if k > 0 { w.space() }

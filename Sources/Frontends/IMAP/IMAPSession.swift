@@ -178,7 +178,7 @@ final class IMAPSession {
             bad(tag, "\(command.name) is not valid in this state")
             return
         }
-        switch command {
+        switch state.rev2 ? command : Self.fromModifiedUTF7(command) {
         case .capability:
             send(.data(Array(("CAPABILITY " + state.capabilities.joined(separator: " ")).utf8)))
             try await done(tag, command, "CAPABILITY completed")
@@ -248,6 +248,29 @@ final class IMAPSession {
         case .store(let set, let operation, let uid): try await storeFlags(tag, set, operation, uid: uid, command)
         case .copy(let set, let name, let uid): try await transfer(tag, set, to: name, uid: uid, move: false, command)
         case .move(let set, let name, let uid): try await transfer(tag, set, to: name, uid: uid, move: true, command)
+        }
+    }
+
+    /// IMAP4rev1 clients name mailboxes in modified UTF-7 (RFC 3501 §5.1.3); names that are not
+    /// valid modified UTF-7 are taken as they are.
+    static func fromModifiedUTF7(_ command: IMAPCommand) -> IMAPCommand {
+        func d(_ name: String) -> String { ModifiedUTF7.decode(name) ?? name }
+        switch command {
+        case .select(let n, let readOnly): return .select(d(n), readOnly: readOnly)
+        case .create(let n): return .create(d(n))
+        case .delete(let n): return .delete(d(n))
+        case .rename(let a, let b): return .rename(d(a), to: d(b))
+        case .subscribe(let n): return .subscribe(d(n))
+        case .unsubscribe(let n): return .unsubscribe(d(n))
+        case .status(let n, let items): return .status(d(n), items)
+        case .append(let n, let flags, let date, let zone, let message): return .append(d(n), flags: flags, date: date, zoneMinutes: zone, message: message)
+        case .copy(let set, let n, let uid): return .copy(set, d(n), uid: uid)
+        case .move(let set, let n, let uid): return .move(set, d(n), uid: uid)
+        case .lsub(let reference, let pattern): return .lsub(reference: d(reference), pattern: d(pattern))
+        case .list(let reference, let patterns, let a, let b, let c, let e, let f, let g):
+            return .list(reference: d(reference), pattern: patterns.map(d), subscribedOnly: a, specialUseOnly: b,
+                         returnSubscribed: c, returnSpecialUse: e, returnChildren: f, returnStatus: g)
+        default: return command
         }
     }
 

@@ -77,3 +77,26 @@ extension String {
         return s
     }
 }
+
+/// RFC 3501 §5.1.3 mailbox names for IMAP4rev1 clients.
+@Suite struct ModifiedUTF7Tests {
+    @Test func roundTrips() {
+        let cases = [
+            ("~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"),
+            ("Entwürfe", "Entw&APw-rfe"),
+            ("A&B", "A&-B"),
+            ("INBOX", "INBOX"),
+            ("😀", "&2D3eAA-"),
+        ]
+        for (utf8, utf7) in cases {
+            #expect(ModifiedUTF7.encode(utf8) == utf7)
+            #expect(ModifiedUTF7.decode(utf7) == utf8)
+        }
+    }
+
+    @Test func invalidFormsAreRefused() {
+        for bad in ["&", "&Jjo", "&AGE-", "&U,BTF-", "a&\u{7}-b", "&!!-"] {
+            #expect(ModifiedUTF7.decode(bad) == nil, "\(bad.debugDescription)")
+        }
+    }
+}
