@@ -386,6 +386,17 @@ def errors():
     r.send(b"Z LOGOUT\r\n")
     r.until(b"Z")
 
+    # A non-synchronizing literal above APPENDLIMIT cannot be skipped: BYE and the connection ends.
+    r = Raw()
+    r.login()
+    r.send(b"U1 APPEND INBOX {999999999+}\r\n" + b"x" * 1000)
+    line = r.line()
+    expect(line.startswith(b"* BYE"), f"huge non-synchronizing literal: {line!r}")
+    try:
+        expect(r.s.recv(100) == b"", "closed after BYE")
+    except (ConnectionResetError, ssl.SSLError):
+        pass
+
     # A wrong password.
     m = imaplib.IMAP4_SSL(HOST, F["implicit_port"], ssl_context=context(), timeout=20)
     try:

@@ -18,9 +18,6 @@ extension IMAPSession {
             let writer = connection.sharedWriter
             let store = self.store
             let logger = self.logger
-            let rev2 = state.rev2
-            _ = rev2
-            // Catch what was applied between the synchronize above and the subscription.
             watcher = Task {
                 var state = mailbox
                 func update() async -> Bool {
@@ -37,6 +34,7 @@ extension IMAPSession {
                         return false
                     }
                 }
+                // Catch what was applied between the synchronize above and the subscription.
                 guard await update() else { return state }
                 for await _ in changes {
                     if Task.isCancelled { break }
