@@ -281,6 +281,16 @@ def commands():
     expect(ok(m.uid("SEARCH", "ALL"))[0].split()[-1:] != [str(uids[-1]).encode()], "UID EXPUNGE removed only that UID")
     ok(m.uid("STORE", ",".join(map(str, uids)), "-FLAGS.SILENT", "(\\Deleted)"))
 
+    # A big message (several write chunks) comes back byte for byte.
+    big = b"Subject: big\r\n\r\n" + b"".join(b"line %07d of a big message\r\n" % i for i in range(120000))
+    ok(m.create("Big"))
+    ok(m.append("Big", None, None, big))
+    ok(m.select("Big"))
+    fm = fetch_map(ok(m.fetch("1", "(RFC822.SIZE BODY.PEEK[])")))
+    expect(fm[1][1][0] == big and f"RFC822.SIZE {len(big)}".encode() in fm[1][0], "big message round trip")
+    ok(m.close())
+    ok(m.delete("Big"))
+
     # EXAMINE is read-only; CLOSE/UNSELECT.
     typ, data = m.select("INBOX", readonly=True)
     expect(typ == "OK", data)

@@ -1,5 +1,6 @@
 import Journal
 import MailMessage
+import NIOCore
 import Projections
 
 extension IMAPSession {
@@ -43,7 +44,14 @@ extension IMAPSession {
             var items = attributes
             if flagsAdded, !items.contains(.flags) { items.append(.flags) }
             do {
-                sendRaw(try fetchResponse(number: target.number, info: info, items: items, view: view))
+                let response = try fetchResponse(number: target.number, info: info, items: items, view: view)
+                if response.count >= IMAPLimits.writeChunk {
+                    // A big message goes straight to the connection, not through the output buffer.
+                    try await flush()
+                    try await connection.write(ByteBuffer(bytes: response))
+                } else {
+                    sendRaw(response)
+                }
             } catch let error as BinaryError {
                 // RFC 3516 §4.3: a transfer encoding BINARY cannot undo.
                 no(tag, code: error.responseCode, "cannot decode the content transfer encoding \(error.encoding)")

@@ -17,7 +17,7 @@ import Testing
             try await run("commands", on: s)
             // Every change went through the journal, by alice over IMAP (DESIGN.md invariant 1).
             let appended = try s.events(MessageAppended.self)
-            #expect(appended.count == 2)
+            #expect(appended.count == 3)
             #expect(appended.allSatisfy { $0.context.proto == "imap" && $0.context.actor == .user(s.user) })
             #expect(try !s.events(FlagsChanged.self).isEmpty)
             #expect(try s.events(MessagesMoved.self).count == 1)
