@@ -9,6 +9,7 @@ CA file, account) and checks the journal afterwards. Exits non-zero on the first
 import imaplib
 import json
 import re
+import shutil
 import socket
 import ssl
 import sys
@@ -547,6 +548,7 @@ SyncState *
         return p.stdout + p.stderr
 
     maildir_sync(run, mail)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def offlineimap():
@@ -587,6 +589,7 @@ remotepass = {F["password"]}
         return p.stdout + p.stderr
 
     maildir_sync(run, mail)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def maildir_sync(run, mail):
@@ -731,6 +734,7 @@ set pager_stop=yes
     flags = ok(m.fetch(number, "(FLAGS)"))[0]
     expect(b"\\Seen" in flags and b"\\Flagged" in flags, f"mutt's flags not on the server: {flags}")
     m.logout()
+    shutil.rmtree(work, ignore_errors=True)
 
 
 {"idle-delivery": idle_delivery, "offlineimap": offlineimap, "mutt": mutt, "mbsync": mbsync, "commands": commands, "errors": errors, "starttls-injection": starttls_injection, "idle": idle}[scenario]()
