@@ -2,7 +2,7 @@
 SWIFT        ?= swift
 DEV_DATA     ?= .roost-dev
 FUZZ_TIME    ?= 60
-FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzIMAPCommand
+FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzManageSieveSession FuzzIMAPCommand
 
 .PHONY: deps build run test fuzz bench clean
 
@@ -21,6 +21,7 @@ test: deps
 	@scripts/test-cli.sh
 	@scripts/test-serve.sh
 	@scripts/test-tls.sh
+	@scripts/test-managesieve.py
 	@scripts/compare-dovecot.sh
 
 # libFuzzer targets live in their own package (Fuzz/) so normal builds never link libFuzzer.

@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Projections", targets: ["Projections"]),
         .library(name: "Frontends", targets: ["Frontends"]),
         .library(name: "MailMessage", targets: ["MailMessage"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +45,11 @@ let package = Package(
             dependencies: ["Journal", "MailMessage", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // Decisions about messages; for now the Sieve language (syntax and checks).
+        .target(
+            name: "Pipeline",
+            swiftSettings: swiftSettings
+        ),
         // System libcrypt (apt: libcrypt-dev) for crypt(3) password hashes.
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         .target(
@@ -51,6 +57,7 @@ let package = Package(
             dependencies: [
                 "Journal",
                 "Projections",
+                "Pipeline",
                 "CCrypt",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -164,6 +171,11 @@ let package = Package(
         .testTarget(
             name: "ProjectionsTests",
             dependencies: ["Projections", "Journal", "RoostTesting", "MailMessage"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Pipeline"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -38,6 +38,14 @@ let package = Package(
             path: "FuzzIMAPCommand"
         ),
         .executableTarget(
+            name: "FuzzManageSieveSession",
+            dependencies: [
+                "FuzzDriver", .product(name: "Frontends", package: "Roost"), .product(name: "Pipeline", package: "Roost"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "FuzzManageSieveSession"
+        ),
+        .executableTarget(
             name: "FuzzIMAPViews",
             dependencies: ["FuzzDriver", .product(name: "MailMessage", package: "Roost")],
             path: "FuzzIMAPViews"

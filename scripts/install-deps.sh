@@ -11,7 +11,7 @@ APT_PACKAGES=(
   fetchmail mpop                                                # POP3 client tests
   isync offlineimap3 mutt tmux                                  # IMAP client tests (mbsync, offlineimap, mutt under tmux)
 )
-PIP_PACKAGES=(passlib)
+PIP_PACKAGES=(passlib sievelib)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

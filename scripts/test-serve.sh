@@ -31,15 +31,26 @@ grep -q "exists already; use --force" "$tmp/err" || fail "init refusal message: 
 
 # Use free loopback ports for this test (the init template uses the standard ones).
 metrics_port=$(free_port)
-python3 - "$tmp/roost.toml" "$(free_port)" "$metrics_port" <<'PY'
+pop3_port=$(free_port)
+python3 - "$tmp/roost.toml" "$(free_port)" "$metrics_port" "$pop3_port" <<'PY'
 import re, sys
-path, smtp, metrics = sys.argv[1], sys.argv[2], sys.argv[3]
+path, smtp, metrics, pop3 = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 text = open(path).read()
 text = text[:text.index("\n[[listeners]]") + 1] + f'''[[listeners]]
 protocol = "smtp"
 address = "127.0.0.1"
 port = {smtp}
 tls = "starttls"
+
+[[listeners]]
+protocol = "pop3"
+address = "127.0.0.1"
+port = {pop3}
+tls = "starttls"
+
+# A short idle timeout, so the test sees [limits] idle_timeout applied to POP3.
+[limits]
+idle_timeout = 5
 
 [metrics]
 address = "127.0.0.1"
@@ -53,11 +64,27 @@ start() {
   pids+=($!)
   server=$!
   wait_for "$tmp/serve.log" "roost is running" 60 || fail "serve did not start"
+  wait_for "$tmp/serve.log" "admin socket listening" 30 || fail "admin socket not listening"
 }
 
 # --- serve; accounts through the admin socket
 start
 [ "$(stat -c %a "$tmp/data/admin.sock")" = 600 ] || fail "admin socket is not 0600"
+[ "$(grep -c 'listening.*protocol=pop3' "$tmp/serve.log")" = 1 ] || fail "POP3 'listening' not logged exactly once: $(grep listening "$tmp/serve.log")"
+# [limits] idle_timeout = 5 reaches the POP3 listener: an idle session is closed after ~5 s.
+python3 - "$pop3_port" <<'PY' || fail "POP3 idle timeout from the config"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+assert s.recv(512).startswith(b"+OK")
+start = time.monotonic()
+data = b""
+while True:
+    chunk = s.recv(512)
+    if not chunk: break
+    data += chunk
+took = time.monotonic() - start
+assert 4 <= took <= 20, f"closed after {took:.1f}s"
+PY
 echo "s3cret-bob" > "$tmp/pw-bob"
 "$bin" user add bob@example.org --password-file "$tmp/pw-bob" --config "$tmp/roost.toml" | grep -q "added bob@example.org" || fail "user add via socket"
 grep -q 'admin request .*user add bob@example.org' "$tmp/serve.log" || fail "the server did not log the socket request"
@@ -167,6 +194,26 @@ s.logout()
 PY
 # POP3 and IMAP agree on one account (issue 12).
 python3 scripts/test-pop3-imap.py "$password" || fail "POP3 and IMAP interplay"
+# The dev ManageSieve port answers, and allows PLAIN without TLS (loopback dev profile only).
+python3 - "$password" <<'PY' || fail "dev ManageSieve port 4190"
+import base64, socket, sys
+s = socket.create_connection(("127.0.0.1", 4190), timeout=20)
+f = s.makefile("rb")
+def response():
+    lines = []
+    while True:
+        line = f.readline()
+        assert line, lines
+        lines.append(line)
+        if line[:2] in (b"OK", b"NO", b"BY"): return lines
+greeting = response()
+assert b'"SASL" "PLAIN LOGIN"\r\n' in greeting and b'"STARTTLS"\r\n' in greeting, greeting
+token = base64.b64encode(b"\0demo@roost.test\0" + sys.argv[1].encode())
+s.sendall(b'AUTHENTICATE "PLAIN" "' + token + b'"\r\nLISTSCRIPTS\r\nLOGOUT\r\n')
+assert response()[-1].startswith(b"OK"), "auth"
+assert response()[-1].startswith(b"OK"), "listscripts"
+assert response()[-1].startswith(b"OK"), "logout"
+PY
 pkill -TERM -f "roost serve --dev --data $tmp/dev" || true
 wait "$runner" || fail "make run did not stop cleanly"
 # The password is kept: the next start prints the same one.
@@ -175,6 +222,7 @@ pids+=($!)
 server=$!
 wait_for "$tmp/run2.out" "^demo account:" 60 || fail "second dev start"
 grep -q "password: $password\$" "$tmp/run2.out" || fail "demo password changed between starts"
+wait_for "$tmp/serve.log" "roost is running" 60 || fail "second dev start: not running"
 kill -TERM "$server"; wait "$server" || fail "dev stop"
 
 echo "test-serve: ok"

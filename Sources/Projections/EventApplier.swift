@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Journal
 import MailMessage
@@ -138,6 +139,19 @@ struct EventApplier {
             try db.execute(sql: """
                 INSERT OR REPLACE INTO decision (sequence, receivedSequence, stage, verdict, scoreMilli) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [Int64(sequence), Int64(e.received), e.stage, e.verdict, e.scoreMilli])
+        case let e as SieveScriptStored:
+            // A replacement keeps the script's active state (RFC 5804 §2.6).
+            try db.execute(sql: """
+                INSERT INTO sieveScript (userId, name, script, active) VALUES (?, ?, ?, 0)
+                ON CONFLICT (userId, name) DO UPDATE SET script = excluded.script
+                """, arguments: [Int64(id: e.user), e.name, Data(e.script)])
+        case let e as SieveScriptRenamed:
+            try db.execute(sql: "UPDATE sieveScript SET name = ? WHERE userId = ? AND name = ?",
+                           arguments: [e.newName, Int64(id: e.user), e.name])
+        case let e as SieveScriptDeleted:
+            try db.execute(sql: "DELETE FROM sieveScript WHERE userId = ? AND name = ?", arguments: [Int64(id: e.user), e.name])
+        case let e as SieveScriptActivated:
+            try db.execute(sql: "UPDATE sieveScript SET active = (name = ?) WHERE userId = ?", arguments: [e.name, Int64(id: e.user)])
         default:
             // A known type this projection has nothing to keep from.
             break
@@ -242,6 +256,7 @@ struct EventApplier {
         let mailboxes = try Int64.fetchAll(db, sql: "SELECT id FROM mailbox WHERE userId = ? ORDER BY id", arguments: [Int64(id: user)])
         for mailbox in mailboxes { try deleteMailbox(MailboxID(column: mailbox), sequence: sequence, db: db) }
         try db.execute(sql: "DELETE FROM subscription WHERE userId = ?", arguments: [Int64(id: user)])
+        try db.execute(sql: "DELETE FROM sieveScript WHERE userId = ?", arguments: [Int64(id: user)])
         try db.execute(sql: "DELETE FROM aliasTarget WHERE userId = ?", arguments: [Int64(id: user)])
         try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [Int64(id: user)])
     }

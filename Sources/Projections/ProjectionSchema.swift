@@ -5,7 +5,7 @@ import GRDB
 /// version (GRDB's migrator still creates it, and records that it did).
 enum ProjectionSchema {
     /// Bump whenever a table, column or the meaning of a value changes.
-    static let version = 2
+    static let version = 3
 
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -84,6 +84,13 @@ enum ProjectionSchema {
                     scoreMilli INTEGER NOT NULL
                 );
                 CREATE INDEX decisionByMessage ON decision (receivedSequence);
+                CREATE TABLE sieveScript (
+                    userId INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    script BLOB NOT NULL,
+                    active INTEGER NOT NULL,
+                    PRIMARY KEY (userId, name)
+                ) WITHOUT ROWID;
                 """)
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('schemaVersion', ?), ('appliedSequence', 0)",
                            arguments: [version])
@@ -96,5 +103,6 @@ enum ProjectionSchema {
         ("meta", "key"), ("domain", "id"), ("user", "id"), ("alias", "address"),
         ("aliasTarget", "address, position"), ("mailbox", "id"), ("subscription", "userId, name"),
         ("message", "mailboxId, uid"), ("expunged", "mailboxId, uid"), ("decision", "sequence"),
+        ("sieveScript", "userId, name"),
     ]
 }

@@ -167,6 +167,29 @@ public final class ProjectionStore: Sendable {
         }
     }
 
+    /// A user's Sieve scripts by name (ManageSieve LISTSCRIPTS), without their content.
+    public func sieveScripts(user: UserID) throws -> [(name: String, active: Bool)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, active FROM sieveScript WHERE userId = ? ORDER BY name",
+                             arguments: [Int64(id: user)]).map { (name: $0["name"], active: $0["active"]) }
+        }
+    }
+
+    public func sieveScript(user: UserID, name: String) throws -> (script: [UInt8], active: Bool)? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT script, active FROM sieveScript WHERE userId = ? AND name = ?",
+                             arguments: [Int64(id: user), name]).map { (script: [UInt8]($0["script"] as Data), active: $0["active"]) }
+        }
+    }
+
+    /// The script the Sieve stage runs for this user, if one is active.
+    public func activeSieveScript(user: UserID) throws -> (name: String, script: [UInt8])? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT name, script FROM sieveScript WHERE userId = ? AND active = 1",
+                             arguments: [Int64(id: user)]).map { (name: $0["name"], script: [UInt8]($0["script"] as Data)) }
+        }
+    }
+
     public func subscriptions(user: UserID) throws -> [String] {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM subscription WHERE userId = ? ORDER BY name", arguments: [Int64(id: user)]) }
     }

@@ -153,6 +153,8 @@ final class RoostServer: Sendable {
             lookup: Authenticator.lookup(in: store), throttle: throttle,
             policy: AuthenticationPolicy(allowPlaintextWithoutTLS: configuration.isDevelopment), metrics: metrics, logger: logger)
         let maildrops = MaildropLocks()
+        // `[limits] idle_timeout`; its default (600 s) meets RFC 1939's 10 minutes for POP3.
+        let idle = Duration.seconds(limits.idleTimeoutSeconds)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         for listener in configuration.listeners {
             let mode: TLSMode = switch listener.tls {
@@ -164,13 +166,25 @@ final class RoostServer: Sendable {
             case .pop3, .pop3s:
                 let server = Server(
                     configuration: ListenerConfiguration(name: "pop3", host: listener.address, port: listener.port, tls: mode,
-                                                         timeouts: POP3Handler.timeouts),
+                                                         timeouts: ConnectionTimeouts(idle: idle, command: .seconds(120), tlsHandshake: .seconds(30))),
                     handler: POP3Handler(journal: journal, projector: projector, authenticator: authenticator, locks: maildrops,
                                          metrics: metrics, logger: logger),
                     tls: tls, limiter: limiter, metrics: metrics, logger: logger)
                 do {
-                    let address = try await server.bind()
-                    logger.info("listening", metadata: ["protocol": "\(listener.proto.rawValue)", "address": "\(address)", "tls": "\(listener.tls.rawValue)"])
+                    _ = try await server.bind()
+                } catch {
+                    throw StartupError(message: "\(error)")
+                }
+                services.append(.init(service: server))
+            case .managesieve:
+                let server = Server(
+                    configuration: ListenerConfiguration(name: "managesieve", host: listener.address, port: listener.port, tls: mode,
+                                                         timeouts: ConnectionTimeouts(idle: idle, command: .seconds(120), tlsHandshake: .seconds(30))),
+                    handler: ManageSieveHandler(journal: journal, projector: projector, authenticator: authenticator,
+                                                metrics: metrics, logger: logger),
+                    tls: tls, limiter: limiter, metrics: metrics, logger: logger)
+                do {
+                    _ = try await server.bind()
                 } catch {
                     throw StartupError(message: "\(error)")
                 }
@@ -213,8 +227,7 @@ final class RoostServer: Sendable {
             let server = MetricsServer(configuration: .init(host: configuration.metrics.address, port: configuration.metrics.port),
                                        metrics: metrics, logger: logger)
             do {
-                let address = try await server.bind()
-                logger.info("metrics listening", metadata: ["address": "\(address)"])
+                _ = try await server.bind()
             } catch {
                 journal.close()
                 throw StartupError(message: "\(error)")

@@ -47,6 +47,11 @@ func sampleEvents() -> [any EventBody] {
         FilterDecision(context: .system("pipeline"), received: 8, stage: "spam", verdict: "junk", scoreMilli: 7250,
                        rules: [RuleResult(name: "BAYES_99", contributionMilli: 5000, evidence: "p=0.999"),
                                RuleResult(name: "RCVD_IN_DNSBL", contributionMilli: -250, evidence: "127.0.0.2 in zen.example")]),
+        SieveScriptStored(context: imap, user: user, name: "vacation ☀", script: Array("require \"fileinto\";\r\nkeep;\r\n".utf8)),
+        SieveScriptRenamed(context: imap, user: user, name: "vacation ☀", newName: "main"),
+        SieveScriptActivated(context: imap, user: user, name: "main"),
+        SieveScriptActivated(context: imap, user: user, name: ""),
+        SieveScriptDeleted(context: imap, user: user, name: "old"),
     ]
 }
 

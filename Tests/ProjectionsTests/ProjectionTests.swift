@@ -80,6 +80,33 @@ import Testing
         #expect(copied == (try h.store.cachedViews(mailbox: w.inbox, uid: 2)))
     }
 
+    @Test func sieveScriptsStoreRenameActivateDelete() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let w = try await setUp(h)
+        let v1 = Array("keep;\r\n".utf8), v2 = Array("discard;\r\n".utf8)
+        try await h.append([
+            SieveScriptStored(context: ctx, user: w.alice, name: "main", script: v1),
+            SieveScriptStored(context: ctx, user: w.alice, name: "other", script: v1),
+            SieveScriptActivated(context: ctx, user: w.alice, name: "main"),
+            SieveScriptStored(context: ctx, user: w.bob, name: "main", script: v2),
+        ])
+        #expect(try h.store.activeSieveScript(user: w.alice)?.name == "main")
+        // A replacement keeps the active state; a rename keeps it too.
+        try await h.append([SieveScriptStored(context: ctx, user: w.alice, name: "main", script: v2),
+                            SieveScriptRenamed(context: ctx, user: w.alice, name: "main", newName: "filters")])
+        #expect(try h.store.activeSieveScript(user: w.alice).map { [$0.name: $0.script] } == ["filters": v2])
+        #expect(try h.store.sieveScripts(user: w.alice).map { "\($0.name):\($0.active)" } == ["filters:true", "other:false"])
+        try await h.append([SieveScriptActivated(context: ctx, user: w.alice, name: "other")])
+        #expect(try h.store.sieveScript(user: w.alice, name: "filters")?.active == false)
+        try await h.append([SieveScriptActivated(context: ctx, user: w.alice, name: ""),
+                            SieveScriptDeleted(context: ctx, user: w.alice, name: "filters")])
+        #expect(try h.store.activeSieveScript(user: w.alice) == nil)
+        #expect(try h.store.sieveScripts(user: w.alice).map(\.name) == ["other"])
+        #expect(try h.store.sieveScript(user: w.bob, name: "main")?.script == v2)
+        #expect(try await h.rebuiltDump() == (try h.store.canonicalDump()))
+    }
+
     /// Found by the apply-latency benchmark: concurrent writers must not apply a batch twice.
     @Test func concurrentWritersEachSeeTheirOwnAppend() async throws {
         let h = try Harness()

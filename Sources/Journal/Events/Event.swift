@@ -25,6 +25,11 @@ public enum EventType: UInt16, Sendable, Hashable, CaseIterable, CustomStringCon
     case mailboxUnsubscribed = 44
     // Decisions
     case filterDecision = 60
+    // Sieve scripts (ManageSieve)
+    case sieveScriptStored = 100
+    case sieveScriptRenamed = 101
+    case sieveScriptDeleted = 102
+    case sieveScriptActivated = 103
 
     /// The name `roost journal dump` and the docs use.
     public var description: String {
@@ -49,6 +54,10 @@ public enum EventType: UInt16, Sendable, Hashable, CaseIterable, CustomStringCon
         case .mailboxSubscribed: "mailbox-subscribed"
         case .mailboxUnsubscribed: "mailbox-unsubscribed"
         case .filterDecision: "filter-decision"
+        case .sieveScriptStored: "sieve-script-stored"
+        case .sieveScriptRenamed: "sieve-script-renamed"
+        case .sieveScriptDeleted: "sieve-script-deleted"
+        case .sieveScriptActivated: "sieve-script-activated"
         }
     }
 
@@ -61,7 +70,9 @@ public enum EventType: UInt16, Sendable, Hashable, CaseIterable, CustomStringCon
         .messagesExpunged: MessagesExpunged.self, .mailboxCreated: MailboxCreated.self,
         .mailboxRenamed: MailboxRenamed.self, .mailboxDeleted: MailboxDeleted.self,
         .mailboxSubscribed: MailboxSubscribed.self, .mailboxUnsubscribed: MailboxUnsubscribed.self,
-        .filterDecision: FilterDecision.self,
+        .filterDecision: FilterDecision.self, .sieveScriptStored: SieveScriptStored.self,
+        .sieveScriptRenamed: SieveScriptRenamed.self, .sieveScriptDeleted: SieveScriptDeleted.self,
+        .sieveScriptActivated: SieveScriptActivated.self,
     ]
 
     public var bodyType: any EventBody.Type { EventType.bodies[self]! }

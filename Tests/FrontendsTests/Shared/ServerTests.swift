@@ -141,8 +141,9 @@ import SharedTestProtocol
     @Test func idleTimeoutClosesWithFarewell() async throws {
         try await ToyServer.run(tls: .none, timeouts: .init(idle: .seconds(1), command: .seconds(60))) { server in
             let client = try await TestClient(port: server.port)
-            _ = try await client.readReply()
-            #expect(try await client.readUntilClosed() == ["421 4.4.2 toy timeout"])
+            // On a loaded machine the timer may fire before the greeting is written: the
+            // farewell is the last line either way.
+            #expect(try await client.readUntilClosed().last == "421 4.4.2 toy timeout")
         }
     }
 
