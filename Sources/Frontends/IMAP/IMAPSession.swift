@@ -53,8 +53,7 @@ final class IMAPSession {
                     handler.metrics?.command(protocol: protocolName, command.name)
                     do {
                         try await execute(tag: tag, command)
-                    } catch let error as ClientGone {
-                        _ = error
+                    } catch is ClientGone {
                         return
                     } catch {
                         let id = internalError("command failed", metadata: ["command": "\(command.name)", "error": "\(error)"])
