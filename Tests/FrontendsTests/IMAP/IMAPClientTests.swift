@@ -6,7 +6,9 @@ import Testing
 
 /// The IMAP server over real sockets, driven by Python's imaplib (scripts/test-imap.py), against
 /// a real journal and projection database.
-@Suite struct IMAPClientTests {
+/// Serialized: each scenario starts real clients (mbsync, offlineimap, mutt); running them one at a
+/// time keeps the load on a 2-core CI machine down for the timing-sensitive suites beside them.
+@Suite(.serialized) struct IMAPClientTests {
     func run(_ scenario: String, on server: IMAPTestServer) async throws {
         let result = try await server.python(scenario)
         #expect(result.status == 0, "\(scenario):\n\(result.output)")
