@@ -2,7 +2,7 @@
 SWIFT        ?= swift
 DEV_DATA     ?= .roost-dev
 FUZZ_TIME    ?= 60
-FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzManageSieveSession FuzzSMTPSession
+FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzManageSieveSession FuzzSMTPSession FuzzIMAPCommand
 
 .PHONY: deps build run test fuzz bench clean
 

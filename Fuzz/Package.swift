@@ -30,6 +30,14 @@ let package = Package(
             path: "FuzzPOP3Session"
         ),
         .executableTarget(
+            name: "FuzzIMAPCommand",
+            dependencies: [
+                "FuzzDriver", .product(name: "Frontends", package: "Roost"), .product(name: "Projections", package: "Roost"),
+                .product(name: "Journal", package: "Roost"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "FuzzIMAPCommand"
+        ),
+        .executableTarget(
             name: "FuzzManageSieveSession",
             dependencies: [
                 "FuzzDriver", .product(name: "Frontends", package: "Roost"), .product(name: "Pipeline", package: "Roost"),

@@ -10,6 +10,7 @@ APT_PACKAGES=(
   curl openssl                                                  # metrics and TLS tests
   fetchmail mpop                                                # POP3 client tests
   swaks msmtp libnet-ssleay-perl libio-socket-ssl-perl          # SMTP client tests (swaks TLS needs Net::SSLeay)
+  isync offlineimap3 mutt tmux                                  # IMAP client tests (mbsync, offlineimap, mutt under tmux)
 )
 PIP_PACKAGES=(passlib sievelib)
 

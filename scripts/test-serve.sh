@@ -190,6 +190,23 @@ sub.starttls(context=ctx); sub.login("demo@roost.test", sys.argv[1]); sub.quit()
 tls = smtplib.SMTP_SSL("127.0.0.1", 2465, context=ctx, timeout=20)
 tls.login("demo@roost.test", sys.argv[1]); tls.quit()
 PY
+# The dev IMAP ports answer: 1143 (plaintext LOGIN allowed on loopback in dev, and STARTTLS) and 1993 (TLS).
+python3 - "$password" <<'PY' || fail "dev IMAP ports"
+import imaplib, ssl, sys
+password = sys.argv[1]
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+m = imaplib.IMAP4("127.0.0.1", 1143, timeout=20)
+assert "STARTTLS" in m.capabilities and "LOGINDISABLED" not in m.capabilities, m.capabilities
+m.login("demo@roost.test", password)
+assert m.select("INBOX")[0] == "OK"
+m.logout()
+s = imaplib.IMAP4_SSL("127.0.0.1", 1993, ssl_context=ctx, timeout=20)
+s.login("demo@roost.test", password)
+assert s.list()[0] == "OK"
+s.logout()
+PY
+# POP3 and IMAP agree on one account (issue 12).
+python3 scripts/test-pop3-imap.py "$password" || fail "POP3 and IMAP interplay"
 # The dev ManageSieve port answers, and allows PLAIN without TLS (loopback dev profile only).
 python3 - "$password" <<'PY' || fail "dev ManageSieve port 4190"
 import base64, socket, sys

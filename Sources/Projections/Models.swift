@@ -10,6 +10,12 @@ public struct MailboxInfo: Sendable, Hashable {
     public var highestModseq: UInt64
     public var specialUse: [String]
     public var messageCount: Int
+
+    public init(id: MailboxID, user: UserID, name: String, uidValidity: UInt32, uidNext: UInt32, highestModseq: UInt64,
+                specialUse: [String], messageCount: Int) {
+        self.id = id; self.user = user; self.name = name; self.uidValidity = uidValidity; self.uidNext = uidNext
+        self.highestModseq = highestModseq; self.specialUse = specialUse; self.messageCount = messageCount
+    }
 }
 
 /// A message in a mailbox.

@@ -170,6 +170,23 @@ public final class ProjectionStore: Sendable {
         }
     }
 
+    public func mailbox(id mailboxID: MailboxID) throws -> MailboxInfo? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT m.*, (SELECT COUNT(*) FROM message WHERE mailboxId = m.id) AS messageCount
+                FROM mailbox m WHERE id = ?
+                """, arguments: [Int64(id: mailboxID)]).map(MailboxInfo.init(row:))
+        }
+    }
+
+    /// The messages one event put in a mailbox (an APPEND, a COPY or MOVE), in the event's order.
+    public func messages(mailbox: MailboxID, createdBy event: UInt64) throws -> [MessageInfo] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM message WHERE mailboxId = ? AND refEvent = ? ORDER BY refOrdinal",
+                             arguments: [Int64(id: mailbox), Int64(event)]).map(MessageInfo.init(row:))
+        }
+    }
+
     /// A user's Sieve scripts by name (ManageSieve LISTSCRIPTS), without their content.
     public func sieveScripts(user: UserID) throws -> [(name: String, active: Bool)] {
         try pool.read { db in

@@ -171,12 +171,7 @@ final class RoostServer: Sendable {
                     handler: POP3Handler(journal: journal, projector: projector, authenticator: authenticator, locks: maildrops,
                                          metrics: metrics, logger: logger),
                     tls: tls, limiter: limiter, metrics: metrics, logger: logger)
-                do {
-                    _ = try await server.bind()
-                } catch {
-                    throw StartupError(message: "\(error)")
-                }
-                services.append(.init(service: server))
+                services.append(try await bound(server))
             case .managesieve:
                 let server = Server(
                     configuration: ListenerConfiguration(name: "managesieve", host: listener.address, port: listener.port, tls: mode,
@@ -184,26 +179,30 @@ final class RoostServer: Sendable {
                     handler: ManageSieveHandler(journal: journal, projector: projector, authenticator: authenticator,
                                                 metrics: metrics, logger: logger),
                     tls: tls, limiter: limiter, metrics: metrics, logger: logger)
-                do {
-                    _ = try await server.bind()
-                } catch {
-                    throw StartupError(message: "\(error)")
-                }
-                services.append(.init(service: server))
+                services.append(try await bound(server))
+            case .imap, .imaps:
+                let server = Server(
+                    configuration: ListenerConfiguration(name: "imap", host: listener.address, port: listener.port, tls: mode,
+                                                         timeouts: IMAPHandler.timeouts),
+                    handler: IMAPHandler(journal: journal, projector: projector, authenticator: authenticator, metrics: metrics, logger: logger),
+                    tls: tls, limiter: limiter, metrics: metrics, logger: logger)
+                services.append(try await bound(server))
             case .smtp, .submission, .submissions:
                 let server = smtpServer(listener, mode: mode, authenticator: authenticator, limiter: limiter, rate: smtpRate)
-                do {
-                    _ = try await server.bind()
-                } catch {
-                    throw StartupError(message: "\(error)")
-                }
-                services.append(.init(service: server))
-            default:
-                logger.notice("listener configured but not served: its front-end is not part of this build yet", metadata: [
-                    "protocol": "\(listener.proto.rawValue)", "address": "\(listener.address)", "port": "\(listener.port)", "tls": "\(listener.tls.rawValue)"])
+                services.append(try await bound(server))
             }
         }
         return services
+    }
+
+    /// Binds a listener now, so a taken port stops the start with a clear message.
+    func bound<Handler: ConnectionHandler>(_ server: Server<Handler>) async throws -> ServiceGroupConfiguration.ServiceConfiguration {
+        do {
+            _ = try await server.bind()
+        } catch {
+            throw StartupError(message: "\(error)")
+        }
+        return .init(service: server)
     }
 
     func run() async throws {

@@ -1,28 +1,10 @@
 public import Journal
 public import Projections
 
-/// A message's bytes as POP3 serves them: the header Roost added at delivery, then the bytes
-/// as stored, with CRLF line endings (RFC 1939 §3) however the message arrived.
+/// A message's bytes as POP3 serves them: `StoredMessage` (added header, then the stored bytes)
+/// with CRLF line endings (RFC 1939 §3) however the message arrived.
 public enum POP3MessageContent {
-    /// The stored event for a message is not what the projection says it is.
-    public struct Missing: Error, Sendable, Hashable, CustomStringConvertible {
-        public var sequence: UInt64
-        public var description: String { "journal record \(sequence) is not a message" }
-    }
-
     public static func read(_ info: MessageInfo, from journal: Journal) throws -> [UInt8] {
-        var bytes: [UInt8]
-        switch try Event.decode(journal.record(info.bodySequence))?.body {
-        case let received as MessageReceived: bytes = received.message
-        case let appended as MessageAppended: bytes = appended.message
-        default: throw Missing(sequence: info.bodySequence)
-        }
-        if let header = info.headerSequence {
-            guard let delivered = try Event.decode(journal.record(header))?.body as? MessageDelivered else {
-                throw Missing(sequence: header)
-            }
-            if !delivered.addedHeader.isEmpty { bytes = delivered.addedHeader + bytes }
-        }
-        return POP3Encoder.crlf(bytes)
+        POP3Encoder.crlf(try StoredMessage.bytes(of: info, from: journal))
     }
 }

@@ -76,6 +76,10 @@ public final class Connection<Frame: Sendable> {
         try await outbound.write(bytes)
     }
 
+    /// A writer another task of this connection may use, e.g. to send IMAP IDLE updates while
+    /// the session's own task waits for the client's DONE.
+    public var sharedWriter: ConnectionWriter { ConnectionWriter(outbound: outbound) }
+
     /// Writes `text` as UTF-8 (the session includes the CRLFs).
     public func write(_ text: String) async throws {
         try await outbound.write(ByteBuffer(string: text))
@@ -104,5 +108,14 @@ public final class Connection<Frame: Sendable> {
     /// Closes the connection without a farewell (after the session said goodbye itself).
     public func close() async {
         try? await channel.close()
+    }
+}
+
+/// Writes to one connection from a task other than the one that owns it (`Connection.sharedWriter`).
+public struct ConnectionWriter: Sendable {
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+    public func write(_ bytes: ByteBuffer) async throws {
+        try await outbound.write(bytes)
     }
 }

@@ -1,0 +1,59 @@
+import Journal
+import NIOCore
+import Projections
+
+extension IMAPSession {
+    // MARK: IDLE (RFC 2177, RFC 9051 §6.3.13)
+
+    /// Sends `+ idling`, then reports changes to the selected mailbox as they are applied
+    /// (the projector's change stream wakes a helper task, which owns the selected-mailbox
+    /// state until the client's DONE) and ends on DONE.
+    func idle(_ tag: String) async throws {
+        try synchronize(expungeAllowed: true)
+        send(.continuation("idling"))
+        try await flush()
+        var watcher: Task<SelectedMailbox?, Never>?
+        if let mailbox = selected {
+            let changes = await handler.projector.changes(for: mailbox.mailbox)
+            let writer = connection.sharedWriter
+            let store = self.store
+            let logger = self.logger
+            watcher = Task {
+                var state = mailbox
+                func update() async -> Bool {
+                    do {
+                        guard try store.mailbox(id: state.mailbox) != nil else { return false }
+                        let responses = state.synchronize(with: try store.messages(mailbox: state.mailbox), expungeAllowed: true)
+                        guard !responses.isEmpty else { return true }
+                        var bytes: [UInt8] = []
+                        for r in responses { IMAPEncoder.encode(r, into: &bytes) }
+                        try await writer.write(ByteBuffer(bytes: bytes))
+                        return true
+                    } catch {
+                        logger.info("IDLE update failed", metadata: ["error": "\(error)"])
+                        return false
+                    }
+                }
+                // Catch what was applied between the synchronize above and the subscription.
+                guard await update() else { return state }
+                for await _ in changes {
+                    if Task.isCancelled { break }
+                    guard await update() else { break }
+                }
+                return state
+            }
+        }
+        let frame = try await connection.next()
+        watcher?.cancel()
+        if let watcher, let state = await watcher.value {
+            selected = state
+            synchronizedAt = nil
+        }
+        guard let frame else { throw ClientGone() }
+        guard case .line(let line, nil) = frame, String(decoding: line.readableBytesView, as: UTF8.self).uppercased() == "DONE" else {
+            bad(tag, "expected DONE to end IDLE")
+            return
+        }
+        try await done(tag, .idle, "IDLE terminated")
+    }
+}

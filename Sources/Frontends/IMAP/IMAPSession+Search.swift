@@ -1,0 +1,180 @@
+import Journal
+import MailMessage
+import Projections
+
+extension IMAPSession {
+    // MARK: SEARCH (RFC 9051 §6.4.4, RFC 3501 §6.4.4, RFC 4731 ESEARCH, RFC 5182 SEARCHRES)
+
+    func search(_ tag: String, _ key: SearchKey, returns: [SearchReturn]?, uid: Bool, _ command: IMAPCommand) async throws {
+        let all = try store.messages(mailbox: current.mailbox)
+        let byUID = Dictionary(all.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+        let lastUID = current.uids.last ?? 0
+        var matches: [(number: Int, uid: UInt32)] = []
+        for (index, u) in current.uids.enumerated() {
+            guard !current.expungedPending.contains(u), let info = byUID[u] else { continue }
+            var context = SearchContext(info: info, number: index + 1, count: current.count, lastUID: lastUID,
+                                        saved: Set(current.savedSearch), journal: journal)
+            if try context.matches(key) { matches.append((index + 1, u)) }
+        }
+        if let returns {
+            var options = returns.isEmpty ? [SearchReturn.all] : returns
+            if options.contains(.save) {
+                // RFC 5182 §2.4: with SAVE and MIN/MAX only, the saved result is those too.
+                let onlyEnds = options.allSatisfy { $0 == .save || $0 == .min || $0 == .max } && options.count > 1
+                var saved = matches.map(\.uid)
+                if onlyEnds {
+                    saved = [options.contains(.min) ? matches.first?.uid : nil, options.contains(.max) ? matches.last?.uid : nil].compactMap { $0 }
+                }
+                selected?.savedSearch = saved
+                options.removeAll { $0 == .save }
+                if options.isEmpty {
+                    try await done(tag, command, "SEARCH completed (saved)")
+                    return
+                }
+            }
+            send(.data(Array(esearch(tag: tag, matches, options: options, uid: uid).utf8)))
+        } else if state.rev2 {
+            send(.data(Array(esearch(tag: tag, matches, options: [.all], uid: uid).utf8)))
+        } else {
+            let values = matches.map { uid ? String($0.uid) : String($0.number) }
+            send(.data(Array((["SEARCH"] + values).joined(separator: " ").utf8)))
+        }
+        try await done(tag, command, "SEARCH completed")
+    }
+
+    private func esearch(tag: String, _ matches: [(number: Int, uid: UInt32)], options: [SearchReturn], uid: Bool) -> String {
+        let values = matches.map { uid ? $0.uid : UInt32($0.number) }
+        var text = "ESEARCH (TAG \"\(tag)\")"
+        if uid { text += " UID" }
+        if options.contains(.min), let first = values.first { text += " MIN \(first)" }
+        if options.contains(.max), let last = values.last { text += " MAX \(last)" }
+        if options.contains(.all), !values.isEmpty { text += " ALL \(Self.uidSet(values))" }
+        if options.contains(.count) { text += " COUNT \(values.count)" }
+        return text
+    }
+}
+
+/// Evaluates SEARCH keys against one message. The message is parsed only when a key needs its
+/// header or text, and at most once.
+struct SearchContext {
+    let info: MessageInfo
+    let number: Int
+    let count: Int
+    let lastUID: UInt32
+    let saved: Set<UInt32>
+    let journal: Journal
+    private var parsed: Message?
+
+    init(info: MessageInfo, number: Int, count: Int, lastUID: UInt32, saved: Set<UInt32>, journal: Journal) {
+        self.info = info
+        self.number = number
+        self.count = count
+        self.lastUID = lastUID
+        self.saved = saved
+        self.journal = journal
+    }
+
+    private mutating func message() throws -> Message {
+        if let parsed { return parsed }
+        let message = Message(bytes: try StoredMessage.bytes(of: info, from: journal))
+        parsed = message
+        return message
+    }
+
+    private func has(_ flag: String) -> Bool { info.flags.contains { $0.lowercased() == flag.lowercased() } }
+
+    /// The day of the internal date (UTC), for BEFORE / ON / SINCE.
+    private var internalDay: Int { Int((info.internalDate >= 0 ? info.internalDate : info.internalDate - 86_399_999_999) / 86_400_000_000) }
+
+    mutating func matches(_ key: SearchKey) throws -> Bool {
+        switch key {
+        case .all: return true
+        case .answered: return has("\\Answered")
+        case .deleted: return has("\\Deleted")
+        case .draft: return has("\\Draft")
+        case .flagged: return has("\\Flagged")
+        case .seen: return has("\\Seen")
+        case .unanswered: return !has("\\Answered")
+        case .undeleted: return !has("\\Deleted")
+        case .undraft: return !has("\\Draft")
+        case .unflagged: return !has("\\Flagged")
+        case .unseen: return !has("\\Seen")
+        // Roost keeps no \Recent (RFC 9051 removed it): no message is recent, all are old.
+        case .new, .recent: return false
+        case .old: return true
+        case .keyword(let flag): return has(flag)
+        case .unkeyword(let flag): return !has(flag)
+        case .larger(let n): return info.size > n
+        case .smaller(let n): return info.size < n
+        case .uid(let set): return set.isSaved ? saved.contains(info.uid) : set.contains(info.uid, last: lastUID)
+        case .sequence(let set): return set.isSaved ? saved.contains(info.uid) : set.contains(UInt32(number), last: UInt32(count))
+        case .before(let date): return internalDay < date.day
+        case .on(let date): return internalDay == date.day
+        case .since(let date): return internalDay >= date.day
+        case .sentBefore(let date): return try sentDay().map { $0 < date.day } ?? false
+        case .sentOn(let date): return try sentDay().map { $0 == date.day } ?? false
+        case .sentSince(let date): return try sentDay().map { $0 >= date.day } ?? false
+        case .from(let s): return try header("from", contains: s)
+        case .to(let s): return try header("to", contains: s)
+        case .cc(let s): return try header("cc", contains: s)
+        case .bcc(let s): return try header("bcc", contains: s)
+        case .subject(let s): return try header("subject", contains: s)
+        case .header(let field, let s): return try header(field.lowercased(), contains: s)
+        case .body(let s): return try bodyContains(s)
+        case .text(let s):
+            let m = try message()
+            if Self.contains(String(decoding: m.bytes[m.root.headerRange], as: UTF8.self), s) { return true }
+            return try bodyContains(s)
+        case .not(let inner): return try !matches(inner)
+        case .or(let a, let b): return try matches(a) || matches(b)
+        case .and(let keys):
+            for k in keys where try !matches(k) { return false }
+            return true
+        }
+    }
+
+    /// The day of the Date header in the sender's zone (RFC 9051: "disregarding time and timezone").
+    private mutating func sentDay() throws -> Int? {
+        guard let date = try message().date else { return nil }
+        return Cursor.daysSinceEpoch(year: date.year, month: date.month, day: date.day)
+    }
+
+    /// RFC 9051 §6.4.4: substring match, case-insensitive; an empty string matches every message
+    /// that has the field.
+    private mutating func header(_ name: String, contains s: String) throws -> Bool {
+        let m = try message()
+        let fields = m.fields(named: name)
+        if s.isEmpty { return !fields.isEmpty }
+        for field in fields {
+            if Self.contains(m.decodedValue(of: field), s) { return true }
+            if Self.contains(String(decoding: m.unfoldedValue(of: field), as: UTF8.self), s) { return true }
+        }
+        return false
+    }
+
+    private mutating func bodyContains(_ s: String) throws -> Bool {
+        let m = try message()
+        var found = false
+        func visit(_ part: MessagePart) {
+            guard !found else { return }
+            switch part.body {
+            case .multipart(let multipart): multipart.parts.forEach(visit)
+            case .message(let inner):
+                if Self.contains(String(decoding: m.bytes[inner.headerRange], as: UTF8.self), s) { found = true }
+                visit(inner)
+            case .single:
+                if part.contentType.type == "text" {
+                    if Self.contains(m.text(of: part).text, s) { found = true }
+                } else if Self.contains(String(decoding: m.rawBody(of: part), as: UTF8.self), s) {
+                    found = true
+                }
+            }
+        }
+        visit(m.root)
+        return found
+    }
+
+    static func contains(_ haystack: String, _ needle: String) -> Bool {
+        needle.isEmpty || haystack.lowercased().contains(needle.lowercased())
+    }
+}

@@ -1,0 +1,77 @@
+public import Journal
+
+/// The connection states of RFC 9051 §3 and what is known in each. Pure; the handler owns it.
+public struct IMAPState: Sendable, Hashable {
+    public enum Phase: Sendable, Hashable {
+        case notAuthenticated
+        case authenticated(user: UserID, account: String)
+        case selected(user: UserID, account: String)
+        case logout
+    }
+
+    public var phase: Phase = .notAuthenticated
+    /// TLS is active (implicit TLS, or after STARTTLS).
+    public var tlsActive: Bool
+    /// STARTTLS may be offered (a STARTTLS listener with a certificate, not yet encrypted).
+    public var startTLSAvailable: Bool
+    /// Whether a password may be sent without TLS (`AuthenticationPolicy`; the dev profile).
+    public var plaintextAllowed: Bool
+    /// ENABLE IMAP4rev2 was given (RFC 9051 §6.3.1): UTF-8 quoted strings, ESEARCH.
+    public var rev2 = false
+
+    public init(tlsActive: Bool, startTLSAvailable: Bool, plaintextAllowed: Bool) {
+        self.tlsActive = tlsActive
+        self.startTLSAvailable = startTLSAvailable
+        self.plaintextAllowed = plaintextAllowed
+    }
+
+    public var passwordsPermitted: Bool { tlsActive || plaintextAllowed }
+
+    public var user: UserID? {
+        switch phase {
+        case .authenticated(let user, _), .selected(let user, _): user
+        case .notAuthenticated, .logout: nil
+        }
+    }
+
+    /// The CAPABILITY list (RFC 9051 §6.1.1) for the current state. STARTTLS only before TLS,
+    /// LOGINDISABLED where a password may not be sent (RFC 9051 §6.2.3), AUTH= only then too.
+    public var capabilities: [String] {
+        var list = ["IMAP4rev1", "IMAP4rev2"]
+        if case .notAuthenticated = phase {
+            if startTLSAvailable && !tlsActive { list.append("STARTTLS") }
+            if passwordsPermitted {
+                list += ["AUTH=PLAIN", "SASL-IR"]
+            } else {
+                list.append("LOGINDISABLED")
+            }
+        }
+        list += ["LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
+                 "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "ESEARCH", "SEARCHRES", "BINARY", "STATUS=SIZE",
+                 "APPENDLIMIT=\(IMAPLimits.appendLimit)"]
+        return list
+    }
+
+    /// Whether `command` may run in the current state (RFC 9051 §6: "valid in any state",
+    /// "not authenticated state", "authenticated state", "selected state").
+    public func allows(_ command: IMAPCommand) -> Bool {
+        switch command {
+        case .capability, .noop, .logout, .id:
+            return true
+        case .startTLS, .authenticate, .login:
+            if case .notAuthenticated = phase { return true }
+            return false
+        case .enable:
+            if case .authenticated = phase { return true }
+            return false
+        case .namespace, .select, .create, .delete, .rename, .subscribe, .unsubscribe, .list, .lsub, .status, .append, .idle:
+            switch phase {
+            case .authenticated, .selected: return true
+            case .notAuthenticated, .logout: return false
+            }
+        case .check, .close, .unselect, .expunge, .uidExpunge, .search, .fetch, .store, .copy, .move:
+            if case .selected = phase { return true }
+            return false
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Journal
+import Logging
+import NIOCore
+@testable import Frontends
+@testable import Projections
+
+/// A real journal and projection database in a temporary directory, seeded with alice, her INBOX
+/// (one delivered message) and Junk, and the IMAP handler served on two ephemeral ports:
+/// STARTTLS (143-style, passwords only after TLS) and implicit TLS (993-style). Drives
+/// scripts/test-imap.py against it.
+final class IMAPTestServer: @unchecked Sendable {
+    static let account = "alice@example.org"
+    static let password = "secret"
+    static let delivered = "From: Ann <ann@example.net>\nSubject: welcome\n\nHello Alice.\n"
+    static let addedHeader = "Return-Path: <ann@example.net>\r\n"
+
+    let directory: String
+    let journal: Journal
+    let store: ProjectionStore
+    let projector: Projector
+    let certificates: TemporaryDirectory
+    let certificateFile: String
+    let user = UserID.random()
+    let inbox = MailboxID.random()
+    var startTLSPort = 0
+    var implicitPort = 0
+
+    init() throws {
+        var template = Array((NSTemporaryDirectory() + "roost-imap-XXXXXX").utf8CString)
+        directory = String(cString: mkdtemp(&template)!)
+        journal = try Journal(directory: directory + "/journal", options: JournalOptions(segmentSize: 1024 * 1024))
+        store = try ProjectionStore(path: directory + "/projections.sqlite")
+        projector = try Projector(journal: journal, store: store, batchSize: 64)
+        certificates = TemporaryDirectory()
+        certificateFile = try certificates.install(TestCertificates.loopback).certificateChain
+    }
+
+    deinit {
+        try? store.close()
+        journal.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func seed() async throws {
+        let ctx = EventContext.system("test")
+        let domain = DomainID.random()
+        _ = try await journal.append(events: [
+            DomainAdded(context: ctx, domain: domain, name: "example.org"),
+            UserCreated(context: ctx, user: user, domain: domain, localPart: "alice", passwordHash: try PasswordHash.make(Self.password)),
+            MailboxCreated(context: ctx, mailbox: inbox, user: user, name: "INBOX", uidValidity: 777),
+            MailboxCreated(context: ctx, mailbox: .random(), user: user, name: "Junk", uidValidity: 778, specialUse: ["\\Junk"]),
+        ], applyingWith: projector)
+        try await deliver(Self.delivered)
+    }
+
+    /// A delivery as the SMTP side records it: the message once, then its delivery to the INBOX.
+    func deliver(_ text: String) async throws {
+        let ctx = EventContext.system("test")
+        let envelope = Envelope(mailFrom: "ann@example.net", recipients: [.init(address: Self.account)],
+                                clientIP: "192.0.2.1", helo: "x", receivedAt: 1_700_000_000_000_000)
+        let received = try await journal.append(events: [MessageReceived(context: ctx, envelope: envelope, message: Array(text.utf8))],
+                                                applyingWith: projector)[0]
+        _ = try await journal.append(events: [MessageDelivered(context: ctx, received: received, recipient: Self.account,
+                                                               user: user, mailbox: inbox, addedHeader: Array(Self.addedHeader.utf8))],
+                                     applyingWith: projector)
+    }
+
+    func writeFixture() throws -> String {
+        let fixture: [String: Any] = [
+            "starttls_port": startTLSPort, "implicit_port": implicitPort, "cafile": certificateFile,
+            "user": Self.account, "password": Self.password, "directory": directory,
+        ]
+        let path = directory + "/fixture.json"
+        try JSONSerialization.data(withJSONObject: fixture).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Seeds, serves both listeners for the duration of `body`, then shuts down.
+    static func run(_ body: (IMAPTestServer) async throws -> Void) async throws {
+        let s = try IMAPTestServer()
+        try await s.seed()
+        var logger = Logger(label: "imap-test")
+        logger.logLevel = .warning
+        let tls = try TLSContextProvider(files: .init(certificateChain: s.certificateFile, privateKey: s.certificates.path + "/key.pem"), logger: logger)
+        let authenticator = Authenticator(lookup: Authenticator.lookup(in: s.store), throttle: AuthenticationThrottle(logger: logger),
+                                          policy: .init(allowPlaintextWithoutTLS: false), logger: logger)
+        let handler = IMAPHandler(journal: s.journal, projector: s.projector, authenticator: authenticator, logger: logger)
+        let startTLS = Server(configuration: .init(name: "imap", host: "127.0.0.1", port: 0, tls: .startTLS, timeouts: IMAPHandler.timeouts),
+                              handler: handler, tls: tls, logger: logger)
+        let implicit = Server(configuration: .init(name: "imap", host: "127.0.0.1", port: 0, tls: .implicit, timeouts: IMAPHandler.timeouts),
+                              handler: handler, tls: tls, logger: logger)
+        s.startTLSPort = try await startTLS.bind().port!
+        s.implicitPort = try await implicit.bind().port!
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await startTLS.run() }
+            group.addTask { try await implicit.run() }
+            do {
+                try await body(s)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Runs one scenario of scripts/test-imap.py; returns its exit status and output.
+    func python(_ scenario: String) async throws -> (status: Int32, output: String) {
+        let fixture = try writeFixture()
+        return try await POP3TestServer.runProcess("/usr/bin/env", ["python3", POP3TestServer.repository + "/scripts/test-imap.py", scenario, fixture])
+    }
+
+    func events<T: EventBody>(_ type: T.Type) throws -> [T] {
+        try journal.records().collect().compactMap { try Event.decode($0)?.body as? T }
+    }
+}
