@@ -37,6 +37,8 @@ extension Cursor {
             }
             i += 1
         }
+        // A backslash as the last byte steps past the end.
+        i = min(i, b.count)
         guard i > s else { throw Failure("expected a FETCH item") }
         let text = Array(b[s..<i])
         switch String(decoding: text, as: UTF8.self).uppercased() {

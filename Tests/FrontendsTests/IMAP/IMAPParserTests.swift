@@ -68,6 +68,8 @@ import Testing
             ("a1 SEARCH " + String(repeating: "(", count: 40) + "ALL" + String(repeating: ")", count: 40), "a1"),
             ("a1 SEARCH " + String(repeating: "NOT ", count: 40) + "ALL", "a1"),
             ("a1 LOGIN \"a\u{0}\" b", "a1"),
+            // Found by FuzzIMAPCommand: a backslash ending a quoted field name inside a section.
+            ("a1 FETCH 1 BODY[HEADER.FIELDS (\"\\", "a1"),
         ]
         for (text, tag) in cases {
             guard case .failure(let failure) = parse(text) else {
