@@ -343,40 +343,29 @@ final class IMAPSession {
             no(tag, code: "PRIVACYREQUIRED", "authentication is disabled without TLS; use STARTTLS")
             return
         }
-        var exchange: SASLExchange
-        do {
-            exchange = try SASLExchange(mechanism: mechanism)
-        } catch {
-            handler.authenticator.recordFailure(.unsupportedMechanism, client: connection.client, protocol: protocolName)
-            no(tag, "unsupported authentication mechanism")
-            return
+        let outcome = try await handler.authenticator.exchange(
+            mechanism: mechanism, initialResponse: initialResponse, client: connection.client, protocol: protocolName
+        ) { challenge in
+            // RFC 9051 §6.2.2: "+ " base64; the client answers with a line of base64 or "*".
+            send(.continuation(challenge))
+            try await flush()
+            guard let frame = try await connection.next() else { return .gone }
+            guard case .line(let line, nil) = frame else { return .malformed }
+            return .response(String(decoding: line.readableBytesView, as: UTF8.self))
         }
-        var step = exchange.start(initialResponse: initialResponse)
-        while true {
-            switch step {
-            case .challenge(let challenge):
-                // RFC 9051 §6.2.2: "+ " base64; the client answers with a line of base64 or "*".
-                send(.continuation(challenge))
-                try await flush()
-                guard let frame = try await connection.next() else { throw ClientGone() }
-                guard case .line(let line, nil) = frame else {
-                    bad(tag, "malformed authentication response")
-                    return
-                }
-                step = exchange.respond(String(decoding: line.readableBytesView, as: UTF8.self))
-            case .failure(let failure):
-                handler.authenticator.recordFailure(AuthenticationFailureReason(failure), client: connection.client, protocol: protocolName)
-                switch failure {
-                case .cancelled: bad(tag, "authentication cancelled")
-                case .authorizationDenied: no(tag, code: "AUTHORIZATIONFAILED", "authorization identity not allowed")
-                default: bad(tag, "malformed authentication response")
-                }
-                return
-            case .credentials(let credentials):
-                let result = await handler.authenticator.authenticate(credentials, client: connection.client, protocol: protocolName)
-                try await authenticated(tag, result)
-                return
-            }
+        switch outcome {
+        case nil:
+            throw ClientGone()
+        case .failed(.unsupportedMechanism):
+            no(tag, "unsupported authentication mechanism")
+        case .failed(.cancelled):
+            bad(tag, "authentication cancelled")
+        case .failed(.authorizationDenied):
+            no(tag, code: "AUTHORIZATIONFAILED", "authorization identity not allowed")
+        case .failed:
+            bad(tag, "malformed authentication response")
+        case .verified(let result, _):
+            try await authenticated(tag, result)
         }
     }
 

@@ -90,36 +90,22 @@ public struct ManageSieveHandler: ConnectionHandler {
     /// RFC 5804 §2.1: challenges and responses are strings holding base64; "*" cancels.
     private func sasl(_ connection: Connection<ManageSieveFrame>, mechanism: String,
                       initialResponse: String?) async throws -> ManageSieveSession.AuthenticationOutcome? {
-        let name = connection.listener.name
-        var exchange: SASLExchange
-        do {
-            exchange = try SASLExchange(mechanism: mechanism)
-        } catch {
-            authenticator.recordFailure(.unsupportedMechanism, client: connection.client, protocol: name)
-            return .exchangeFailed(.unsupportedMechanism)
+        let outcome = try await authenticator.exchange(
+            mechanism: mechanism, initialResponse: initialResponse.map { $0.isEmpty ? "=" : $0 },
+            client: connection.client, protocol: connection.listener.name
+        ) { challenge in
+            try await write(.challenge(challenge), to: connection)
+            guard let frame = try await connection.next() else { return .gone }
+            guard frame.problem == nil, frame.tokens.count == 1, case .string(let bytes) = frame.tokens[0] else { return .malformed }
+            return .response(String(decoding: bytes, as: UTF8.self))
         }
-        var step = exchange.start(initialResponse: initialResponse.map { $0.isEmpty ? "=" : $0 })
-        while true {
-            switch step {
-            case .challenge(let challenge):
-                try await write(.challenge(challenge), to: connection)
-                guard let frame = try await connection.next() else { return nil }
-                guard frame.problem == nil, frame.tokens.count == 1, case .string(let bytes) = frame.tokens[0] else {
-                    step = exchange.respond("*")
-                    continue
-                }
-                step = exchange.respond(String(decoding: bytes, as: UTF8.self))
-            case .failure(let failure):
-                authenticator.recordFailure(AuthenticationFailureReason(failure), client: connection.client, protocol: name)
-                return .exchangeFailed(failure)
-            case .credentials(let credentials):
-                return switch await authenticator.authenticate(credentials, client: connection.client, protocol: name) {
-                case .success(let account): .success(account: account)
-                case .failure: .failure
-                case .refused: .refused
-                case .unavailable: .unavailable
-                }
-            }
+        return switch outcome {
+        case nil: nil
+        case .failed(let failure): .exchangeFailed(failure)
+        case .verified(.success(let account), _): .success(account: account)
+        case .verified(.failure, _): .failure
+        case .verified(.refused, _): .refused
+        case .verified(.unavailable, _): .unavailable
         }
     }
 

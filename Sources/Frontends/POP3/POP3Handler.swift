@@ -136,27 +136,17 @@ public struct POP3Handler: ConnectionHandler {
     /// RFC 5034 §4: challenges are "+ " and base64; the client answers with base64 or "*".
     /// Returns nil when the client went away mid-exchange.
     private func sasl(_ connection: Connection<ByteBuffer>, mechanism: String, initialResponse: String?) async throws -> POP3Session.AuthenticationOutcome? {
-        let name = connection.listener.name
-        var exchange: SASLExchange
-        do {
-            exchange = try SASLExchange(mechanism: mechanism)
-        } catch {
-            authenticator.recordFailure(.unsupportedMechanism, client: connection.client, protocol: name)
-            return .exchangeFailed(.unsupportedMechanism)
+        let outcome = try await authenticator.exchange(
+            mechanism: mechanism, initialResponse: initialResponse, client: connection.client, protocol: connection.listener.name
+        ) { challenge in
+            try await write(.challenge(challenge), to: connection)
+            guard let line = try await connection.next() else { return .gone }
+            return .response(String(decoding: line.readableBytesView, as: UTF8.self))
         }
-        var step = exchange.start(initialResponse: initialResponse)
-        while true {
-            switch step {
-            case .challenge(let challenge):
-                try await write(.challenge(challenge), to: connection)
-                guard let line = try await connection.next() else { return nil }
-                step = exchange.respond(String(decoding: line.readableBytesView, as: UTF8.self))
-            case .failure(let failure):
-                authenticator.recordFailure(AuthenticationFailureReason(failure), client: connection.client, protocol: name)
-                return .exchangeFailed(failure)
-            case .credentials(let credentials):
-                return Self.outcome(await authenticator.authenticate(credentials, client: connection.client, protocol: name))
-            }
+        return switch outcome {
+        case nil: nil
+        case .failed(let failure): .exchangeFailed(failure)
+        case .verified(let result, _): Self.outcome(result)
         }
     }
 

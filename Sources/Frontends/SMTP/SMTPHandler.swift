@@ -133,44 +133,31 @@ public struct SMTPHandler: ConnectionHandler {
     /// RFC 4954 §4: challenges are `334 base64`; the client answers with base64 or `*`.
     /// Returns nil when the client went away mid-exchange.
     private func sasl(_ connection: Connection<SMTPFrame>, mechanism: String, initialResponse: String?) async throws -> SMTPSession.AuthenticationOutcome? {
-        let name = connection.listener.name
-        var exchange: SASLExchange
-        do {
-            exchange = try SASLExchange(mechanism: mechanism)
-        } catch {
-            authenticator.recordFailure(.unsupportedMechanism, client: connection.client, protocol: name)
-            return .exchangeFailed(.unsupportedMechanism)
+        let outcome = try await authenticator.exchange(
+            mechanism: mechanism, initialResponse: initialResponse, client: connection.client, protocol: connection.listener.name
+        ) { challenge in
+            try await write(SMTPReply(334, nil, challenge), to: connection)
+            guard let frame = try await connection.next() else { return .gone }
+            frame.control?.dataFollows(false)
+            guard case .command(let line) = frame.kind else { return .malformed }
+            return .response(String(decoding: line.readableBytesView, as: UTF8.self))
         }
-        var step = exchange.start(initialResponse: initialResponse)
-        while true {
-            switch step {
-            case .challenge(let challenge):
-                try await write(SMTPReply(334, nil, challenge), to: connection)
-                guard let frame = try await connection.next() else { return nil }
-                guard case .command(let line) = frame.kind else {
-                    frame.control?.dataFollows(false)
-                    authenticator.recordFailure(.malformed, client: connection.client, protocol: name)
-                    return .exchangeFailed(.malformedResponse)
+        switch outcome {
+        case nil: return nil
+        case .failed(let failure): return .exchangeFailed(failure)
+        case .verified(let result, let mechanism):
+            switch result {
+            case .success(let account):
+                do {
+                    guard let user = try projector.store.user(address: account) else { return .unavailable }
+                    return .success(.init(account: user.address, user: user.id, mechanism: mechanism.rawValue))
+                } catch {
+                    internalError("reading the authenticated user failed", connection: connection, metadata: ["error": "\(error)"])
+                    return .unavailable
                 }
-                frame.control?.dataFollows(false)
-                step = exchange.respond(String(decoding: line.readableBytesView, as: UTF8.self))
-            case .failure(let failure):
-                authenticator.recordFailure(AuthenticationFailureReason(failure), client: connection.client, protocol: name)
-                return .exchangeFailed(failure)
-            case .credentials(let credentials):
-                switch await authenticator.authenticate(credentials, client: connection.client, protocol: name) {
-                case .success(let account):
-                    do {
-                        guard let user = try projector.store.user(address: account) else { return .unavailable }
-                        return .success(.init(account: user.address, user: user.id, mechanism: exchange.mechanism.rawValue))
-                    } catch {
-                        internalError("reading the authenticated user failed", connection: connection, metadata: ["error": "\(error)"])
-                        return .unavailable
-                    }
-                case .failure: return .failure
-                case .refused: return .refused
-                case .unavailable: return .unavailable
-                }
+            case .failure: return .failure
+            case .refused: return .refused
+            case .unavailable: return .unavailable
             }
         }
     }
