@@ -167,7 +167,11 @@ final class IMAPSession {
     /// Appends events and waits until they are applied: the tagged OK may follow.
     @discardableResult
     func record(_ events: [any EventBody]) async throws -> [UInt64] {
-        try await journal.append(events: events, applyingWith: handler.projector)
+        let sequences = try await journal.append(events: events, applyingWith: handler.projector)
+        // One line per state change, with the journal sequence number (DESIGN.md, operation).
+        logger.info("recorded", metadata: ["events": "\(events.map { type(of: $0).type.description }.joined(separator: ","))",
+                                           "seq": "\(sequences.first ?? 0)"])
+        return sequences
     }
 
     // MARK: Dispatch

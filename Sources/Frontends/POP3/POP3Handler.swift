@@ -199,8 +199,9 @@ public struct POP3Handler: ConnectionHandler {
         let context = EventContext(actor: user.map { .user($0) } ?? .system("pop3"), proto: "pop3",
                                    clientAddress: connection.remoteAddress?.ipAddress)
         do {
-            _ = try await journal.append(events: [MessagesExpunged(context: context, mailbox: mailbox, messages: messages)],
-                                         applyingWith: projector)
+            let sequences = try await journal.append(events: [MessagesExpunged(context: context, mailbox: mailbox, messages: messages)],
+                                                     applyingWith: projector)
+            connection.logger.info("messages expunged at QUIT", metadata: ["count": "\(messages.count)", "seq": "\(sequences.first ?? 0)"])
             return true
         } catch {
             internalError("expunge at QUIT failed", connection: connection, metadata: ["error": "\(error)"])
