@@ -46,9 +46,15 @@ open(path, "w").write(text)
 PY
 }
 start() {
+  # After a SIGKILL the log still holds the last start's line: wait for a new one.
+  local before; before=$(grep -c "roost is running" "$tmp/serve.log" 2>/dev/null || true)
   "$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2>> "$tmp/serve.log" &
   server=$!
-  wait_for "$tmp/serve.log" "roost is running" 60 || fail "serve did not start"
+  for _ in $(seq 1 600); do
+    [ "$(grep -c "roost is running" "$tmp/serve.log" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0
+    sleep 0.1
+  done
+  fail "serve did not start"
 }
 stop() { kill -TERM "$server"; wait "$server" || fail "serve exited non-zero"; server=""; : > "$tmp/serve.log"; }
 
