@@ -45,9 +45,10 @@ let package = Package(
             dependencies: ["Journal", "MailMessage", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        // Decisions about messages; for now the Sieve language (syntax and checks).
+        // Decisions about messages: inbound checks over DNS, and the Sieve language.
         .target(
             name: "Pipeline",
+            dependencies: ["Journal", "MailMessage"],
             swiftSettings: swiftSettings
         ),
         // System libcrypt (apt: libcrypt-dev) for crypt(3) password hashes.
