@@ -27,7 +27,7 @@ func parseAll(_ messages: [[UInt8]]) -> Int {
     var acc = 0
     for bytes in messages {
         let m = Message(bytes: bytes)
-        acc &+= m.root.bodyLineCount &+ m.root.fields.count &+ m.root.children.count
+        acc &+= m.bodyLineCount(m.root) &+ m.root.fields.count &+ m.root.children.count
     }
     return acc
 }

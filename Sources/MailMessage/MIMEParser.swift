@@ -104,7 +104,6 @@ struct MIMEParser {
             headerRange: header.headerRange,
             bodyRange: header.bodyStart..<header.bodyStart,
             headerLineCount: header.lineCount,
-            bodyLineCount: 0,
             fields: header.fields,
             contentType: inDigest ? .messageRFC822Default : .textPlainDefault,
             hasContentTypeField: false,
@@ -158,7 +157,6 @@ struct MIMEParser {
         } else {
             (part.bodyRange, next) = leafBody(from: bodyStart)
         }
-        part.bodyLineCount = p.lineCount(part.bodyRange)
         return (part, next)
     }
 

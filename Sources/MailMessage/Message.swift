@@ -1,7 +1,8 @@
 /// A parsed message: the raw bytes, untouched, and the MIME tree of ranges into them.
 ///
 /// Parsing never fails and never rewrites bytes. Structure (header fields, MIME tree, offsets,
-/// line counts) is computed up front in one pass; decoding (encoded words, addresses, dates,
+/// header line counts) is computed up front in one pass; body line counts (a pass over the
+/// body) only for the parts asked about; decoding (encoded words, addresses, dates,
 /// transfer encodings, charsets) happens only when asked for.
 public struct Message: Sendable {
     public let bytes: [UInt8]
@@ -19,6 +20,12 @@ public struct Message: Sendable {
 
     public init(_ text: String, limits: Limits = .default) {
         self.init(bytes: Array(text.utf8), limits: limits)
+    }
+
+    /// Lines in `part.bodyRange` as IMAP counts them (RFC 3501 body-fld-lines): line
+    /// terminators, plus one for a last line without one.
+    public func bodyLineCount(_ part: MessagePart) -> Int {
+        bytes.withUnsafeBufferPointer { $0.lineCount(part.bodyRange) }
     }
 
     // MARK: Header fields

@@ -27,8 +27,6 @@ public struct MessagePart: Hashable, Sendable {
     public var bodyRange: Range<Int>
     /// Lines in `headerRange` (with the empty line).
     public var headerLineCount: Int
-    /// Lines in `bodyRange` as IMAP counts them (RFC 3501 body-fld-lines).
-    public var bodyLineCount: Int
     /// Header fields in their original order.
     public var fields: [HeaderField]
     /// The effective type: the parsed Content-Type, or the RFC 2045 §5.2 / RFC 2046 §5.1.5 default.

@@ -14,7 +14,7 @@ struct MessageSummary: Sendable {
         // The bytes are put in their CRLF form here, in bulk copies between line feeds, so the
         // message is parsed once: `IMAPMessageView` would parse the stored (often LF) form, copy
         // it byte by byte to CRLF and parse again. The result is the same message.
-        let view = IMAPMessageView(bytes: Self.imapForm(header, body))
+        let view = IMAPMessageView(canonicalBytes: Self.imapForm(header, body))
         size = view.rfc822Size
         views = Data(CachedViews.encode(envelope: view.envelope, body: view.bodyStructure))
     }

@@ -55,12 +55,12 @@ struct MIMETreeTests {
         // The CRLF before "--b" belongs to the delimiter (RFC 2046 §5.1.1).
         #expect(bodyText(m, p1) == "line one\r\nline two")
         #expect(p1.bodySize == 18)
-        #expect(p1.bodyLineCount == 2)
+        #expect(m.bodyLineCount(p1) == 2)
         let p2 = mp.parts[1]
         #expect(p2.headerRange.count == 2)  // just the empty line
         #expect(p2.headerLineCount == 1)
         #expect(bodyText(m, p2) == "no header")
-        #expect(p2.bodyLineCount == 1)
+        #expect(m.bodyLineCount(p2) == 1)
         #expect(m.root.bodyRange.upperBound == bytes.count)
     }
 
@@ -69,7 +69,7 @@ struct MIMETreeTests {
         let m = Message("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n\n--b--\n")
         let p = m.root.multipart!.parts[0]
         #expect(bodyText(m, p) == "x\n")
-        #expect(p.bodyLineCount == 1)
+        #expect(m.bodyLineCount(p) == 1)
     }
 
     @Test("message/rfc822: the encapsulated message's ranges point into the outer bytes")

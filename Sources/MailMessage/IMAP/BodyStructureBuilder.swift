@@ -67,7 +67,9 @@ extension BodyStructure {
             subtype = InternedWords.rfc822
         }
         let octets = part.bodyRange.count
-        let lines = terminatedLines(m, part)
+        // Only text and message parts have body-fld-lines; counting is a pass over the body,
+        // so attachments are not counted.
+        let lines = ct.isEncapsulatedMessage || ct.type == "text" ? terminatedLines(m, part) : 0
         let kind: Kind
         if ct.isEncapsulatedMessage {
             if case .message(let inner) = part.body {
@@ -97,7 +99,7 @@ extension BodyStructure {
     static func terminatedLines(_ m: Message, _ part: MessagePart) -> Int {
         let r = part.bodyRange
         guard !r.isEmpty else { return 0 }
-        return part.bodyLineCount - (m.bytes[r.upperBound - 1] == ASCII.lf ? 0 : 1)
+        return m.bodyLineCount(part) - (m.bytes[r.upperBound - 1] == ASCII.lf ? 0 : 1)
     }
 
     static func disposition(_ v: [UInt8]) -> BodyDisposition? {

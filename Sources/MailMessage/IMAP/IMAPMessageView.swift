@@ -15,6 +15,12 @@ public struct IMAPMessageView: Sendable {
         self.init(Message(bytes: bytes, limits: limits))
     }
 
+    /// The view of bytes the caller has already put in IMAP's CRLF form (no bare LF), so they
+    /// are not scanned for bare line feeds again: the projection's rebuild path.
+    public init(canonicalBytes bytes: [UInt8], limits: Limits = .default) {
+        self.message = Message(bytes: bytes, limits: limits)
+    }
+
     /// RFC822.SIZE (RFC 9051 §2.3.4): the octets of the message as BODY[] sends it.
     public var rfc822Size: Int { message.bytes.count }
 
