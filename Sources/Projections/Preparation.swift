@@ -14,42 +14,9 @@ struct MessageSummary: Sendable {
         // The bytes are put in their CRLF form here, in bulk copies between line feeds, so the
         // message is parsed once: `IMAPMessageView` would parse the stored (often LF) form, copy
         // it byte by byte to CRLF and parse again. The result is the same message.
-        let view = IMAPMessageView(canonicalBytes: Self.imapForm(header, body))
+        let view = IMAPMessageView(canonicalBytes: Message.crlfForm(header, body))
         size = view.rfc822Size
         views = Data(CachedViews.encode(envelope: view.envelope, body: view.bodyStructure))
-    }
-
-    /// `pieces` concatenated, with every LF not preceded by CR turned into CRLF (a lone CR is
-    /// left alone): exactly what `Message.imapCanonical()` does, but with one copy per run of
-    /// bytes between bare LFs rather than one append per byte.
-    static func imapForm(_ pieces: [UInt8]...) -> [UInt8] {
-        let total = pieces.reduce(0) { $0 + $1.count }
-        // At most one CR per byte is added; the buffer lives only while the message is parsed.
-        return [UInt8](unsafeUninitializedCapacity: total * 2) { out, written in
-            var previous: UInt8 = 0
-            var n = 0
-            for piece in pieces where !piece.isEmpty {
-                piece.withUnsafeBufferPointer { p in
-                    let base = p.baseAddress!
-                    var copied = 0, searched = 0
-                    while searched < p.count, let hit = memchr(base + searched, 10, p.count - searched) {
-                        let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                        if (at > 0 ? p[at - 1] : previous) != 13 {
-                            (out.baseAddress! + n).initialize(from: base + copied, count: at - copied)
-                            n += at - copied
-                            out[n] = 13
-                            n += 1
-                            copied = at // the LF goes out with the next run
-                        }
-                        searched = at + 1
-                    }
-                    (out.baseAddress! + n).initialize(from: base + copied, count: p.count - copied)
-                    n += p.count - copied
-                    previous = p[p.count - 1]
-                }
-            }
-            written = n
-        }
     }
 }
 

@@ -107,23 +107,6 @@ import Testing
         #expect(try await h.rebuiltDump() == (try h.store.canonicalDump()))
     }
 
-    /// The bulk CRLF conversion the projector parses must be byte for byte what IMAP serves
-    /// (`Message.imapCanonical()`), whatever the mix of CR, LF and CRLF and wherever the added
-    /// header ends (a CR at its end and an LF at the body's start make one CRLF).
-    @Test func bulkCRLFFormEqualsIMAPCanonical() {
-        var generator = SystemRandomNumberGenerator()
-        let alphabet: [UInt8] = [13, 10, 10, 65, 58, 32]
-        for round in 0..<3000 {
-            let header = (0..<Int.random(in: 0...12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
-            let body = (0..<Int.random(in: 0...40, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
-            let expected = Message(bytes: header + body).imapCanonical().bytes
-            #expect(MessageSummary.imapForm(header, body) == expected, "round \(round): \(header) + \(body)")
-        }
-        #expect(MessageSummary.imapForm([13], [10]) == [13, 10])
-        #expect(MessageSummary.imapForm([], [10, 10]) == [13, 10, 13, 10])
-        #expect(MessageSummary.imapForm([], []) == [])
-    }
-
     /// Found by the apply-latency benchmark: concurrent writers must not apply a batch twice.
     @Test func concurrentWritersEachSeeTheirOwnAppend() async throws {
         let h = try Harness()

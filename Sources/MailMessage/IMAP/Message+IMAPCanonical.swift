@@ -14,32 +14,45 @@ internal import Glibc
 extension Message {
     /// Whether some LF in the message is not preceded by CR.
     public var hasBareLineFeeds: Bool {
-        bytes.withUnsafeBufferPointer { p in
-            guard let base = p.baseAddress else { return false }
-            var i = 0
-            let n = p.count
-            while i < n {
-                guard let hit = memchr(base + i, 10, n - i) else { return false }
-                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if at == 0 || p[at - 1] != 13 { return true }
-                i = at + 1
-            }
-            return false
-        }
+        bytes.withUnsafeBufferPointer { $0.indexOfBareLF(from: 0, end: $0.count, previous: 0) != nil }
     }
 
     /// This message as IMAP presents it: itself when it already uses CRLF, otherwise the
     /// message re-parsed from its bytes with every bare LF replaced by CRLF.
     public func imapCanonical() -> Message {
         guard hasBareLineFeeds else { return self }
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count + bytes.count / 32 + 16)
-        var prev: UInt8 = 0
-        for b in bytes {
-            if b == 10 && prev != 13 { out.append(13) }
-            out.append(b)
-            prev = b
+        return Message(bytes: Self.crlfForm(bytes), limits: limits)
+    }
+
+    /// `pieces` concatenated, with every LF not preceded by CR turned into CRLF (a lone CR is
+    /// left alone): the bytes of `imapCanonical()`, built with one copy per run between bare
+    /// LFs, so a caller holding a header and a body apart need not join them first.
+    public static func crlfForm(_ pieces: [UInt8]...) -> [UInt8] {
+        let total = pieces.reduce(0) { $0 + $1.count }
+        // At most one CR per byte is added.
+        return [UInt8](unsafeUninitializedCapacity: total * 2) { out, written in
+            var previous: UInt8 = 0
+            var n = 0
+            for piece in pieces where !piece.isEmpty {
+                piece.withUnsafeBufferPointer { p in
+                    let base = p.baseAddress!
+                    var copied = 0
+                    var searchFrom = 0, before = previous
+                    while let at = p.indexOfBareLF(from: searchFrom, end: p.count, previous: before) {
+                        (out.baseAddress! + n).initialize(from: base + copied, count: at - copied)
+                        n += at - copied
+                        out[n] = ASCII.cr
+                        n += 1
+                        copied = at // the LF goes out with the next run
+                        searchFrom = at + 1
+                        before = ASCII.lf
+                    }
+                    (out.baseAddress! + n).initialize(from: base + copied, count: p.count - copied)
+                    n += p.count - copied
+                    previous = p[p.count - 1]
+                }
+            }
+            written = n
         }
-        return Message(bytes: out, limits: limits)
     }
 }
