@@ -11,19 +11,28 @@ public enum StoredMessage {
         public var description: String { "journal record \(sequence) is not a message" }
     }
 
+    /// One allocation of exactly the message's size, filled straight from the journal record
+    /// (the mapped segment, or the decompression buffer): the message is copied once, not
+    /// decoded into an event and then joined with its added header.
     public static func bytes(of info: MessageInfo, from journal: Journal) throws -> [UInt8] {
-        var bytes: [UInt8]
-        switch try Event.decode(journal.record(info.bodySequence))?.body {
-        case let received as MessageReceived: bytes = received.message
-        case let appended as MessageAppended: bytes = appended.message
-        default: throw Missing(sequence: info.bodySequence)
-        }
-        if let header = info.headerSequence {
-            guard let delivered = try Event.decode(journal.record(header))?.body as? MessageDelivered else {
-                throw Missing(sequence: header)
+        var header: [UInt8] = []
+        if let sequence = info.headerSequence {
+            guard let delivered = try Event.decode(journal.record(sequence))?.body as? MessageDelivered else {
+                throw Missing(sequence: sequence)
             }
-            if !delivered.addedHeader.isEmpty { bytes = delivered.addedHeader + bytes }
+            header = delivered.addedHeader
         }
+        var bytes: [UInt8]?
+        try journal.forEach(from: info.bodySequence, through: info.bodySequence) { view in
+            guard view.sequence == info.bodySequence,
+                  let octets = try Event.messageOctets(type: view.type, payload: view.payload) else { return }
+            var out: [UInt8] = []
+            out.reserveCapacity(header.count + octets.count)
+            out += header
+            out += octets
+            bytes = out
+        }
+        guard let bytes else { throw Missing(sequence: info.bodySequence) }
         return bytes
     }
 }
