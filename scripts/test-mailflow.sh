@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end over a real `roost serve`: messages arrive over SMTP and are read by real clients.
 # getmail6 downloads the INBOX over POP3 (keep, then delete; byte-identical; a second run fetches
-# nothing new), and an IMAP session in IDLE sees an SMTP delivery within 1 s.
+# nothing new), an IMAP session in IDLE sees an SMTP delivery within 1 s, and a 21 MiB message
+# comes back byte-identical over IMAP FETCH and POP3 RETR with the server's memory bounded.
 # The scenarios are in scripts/test-mailflow.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,7 @@ cat > "$tmp/fixture.json" <<JSON
 {"mx": $mx, "pop3s": $pop3s, "imaps": $imaps, "cafile": "$tmp/data/tls/cert.pem", "server_pid": $server,
  "user": "alice@example.org", "password": "$(cat "$tmp/pw-alice")", "work": "$tmp"}
 JSON
-for scenario in ${MAILFLOW_SCENARIOS:-getmail idle-smtp}; do
+for scenario in ${MAILFLOW_SCENARIOS:-getmail idle-smtp large}; do
   python3 scripts/test-mailflow.py "$scenario" "$tmp/fixture.json" || fail "scenario $scenario"
 done
 kill -TERM "$server"; wait "$server" || fail "serve exited non-zero"; server=""
