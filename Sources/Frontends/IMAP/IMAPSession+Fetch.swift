@@ -76,7 +76,7 @@ extension IMAPSession {
             var piece = literal.octets.startIndex
             while piece < literal.octets.endIndex {
                 let end = min(piece + IMAPLimits.writeChunk, literal.octets.endIndex)
-                try await connection.write(ByteBuffer(bytes: literal.octets[piece..<end]))
+                try await connection.writePiece(ByteBuffer(bytes: literal.octets[piece..<end]))
                 piece = end
             }
             at = literal.offset

@@ -203,7 +203,7 @@ public struct POP3Handler: ConnectionHandler {
             out.removeAll(keepingCapacity: true)
             stuffer.append(stored[piece..<end], into: &out)
             if end == stored.endIndex { stuffer.finish(into: &out) }
-            try await connection.write(ByteBuffer(bytes: out))
+            try await connection.writePiece(ByteBuffer(bytes: out))
             piece = end
         } while piece < stored.endIndex
     }
