@@ -8,7 +8,7 @@ APT_PACKAGES=(
   lld                                                           # linker for `make fuzz`
   whois                                                         # mkpasswd, for the password tests
   curl openssl                                                  # metrics and TLS tests
-  fetchmail mpop                                                # POP3 client tests
+  fetchmail mpop getmail6                                       # POP3 client tests
   swaks msmtp libnet-ssleay-perl libio-socket-ssl-perl          # SMTP client tests (swaks TLS needs Net::SSLeay)
   isync offlineimap3 mutt tmux                                  # IMAP client tests (mbsync, offlineimap, mutt under tmux)
 )

@@ -327,6 +327,19 @@ def commands():
     r.send(b"A6 LOGOUT\r\n")
     r.until(b"A6")
 
+    # AUTHENTICATE LOGIN, announced as AUTH=LOGIN: "Username:" and "Password:" challenges.
+    r = Raw()
+    expect(b"AUTH=LOGIN" in r.greeting, r.greeting)
+    r.send(b"L1 AUTHENTICATE LOGIN\r\n")
+    expect(r.line() == b"+ " + base64.b64encode(b"Username:"), "LOGIN asks for the user name")
+    r.send(base64.b64encode(F["user"].encode()) + b"\r\n")
+    expect(r.line() == b"+ " + base64.b64encode(b"Password:"), "LOGIN asks for the password")
+    r.send(base64.b64encode(F["password"].encode()) + b"\r\n")
+    last = r.until(b"L1")[-1]
+    expect(last.startswith(b"L1 OK"), last)
+    r.send(b"L2 LOGOUT\r\n")
+    r.until(b"L2")
+
 
 def errors():
     m = session()
@@ -453,11 +466,74 @@ def idle_delivery():
     line = m.readline()
     open(os.path.join(F["directory"], "exists"), "w").close()
     expect(line.strip() == b"* %d EXISTS" % (count + 1), line)
+    # IMAP4rev1: the only session on the mailbox is the first told of every message (the server
+    # started with this test, so all are \Recent here), the new one too.
+    line = m.readline()
+    expect(line.strip() == b"* %d RECENT" % (count + 1), line)
     m.send(b"DONE\r\n")
     expect(m.readline().startswith(tag + b" OK"), "IDLE ends with OK")
     data = ok(m.fetch(str(count + 1), "(BODY.PEEK[HEADER.FIELDS (Subject Return-Path)])"))
     expect(b"Return-Path: <ann@example.net>" in data[0][1] and b"over smtp" in data[0][1], data)
     m.logout()
+
+
+def recent():
+    """\Recent (RFC 3501 §2.3.2) for IMAP4rev1 sessions: the first read-write session told of a
+    message has it as \Recent (RECENT response, FETCH FLAGS, SEARCH RECENT/NEW/OLD); later
+    sessions do not; EXAMINE and STATUS do not take it; IMAP4rev2 sessions never see it."""
+    a = session()
+    typ, data = a.status("INBOX", "(MESSAGES RECENT)")
+    messages, recent = map(int, re.search(rb"MESSAGES (\d+) RECENT (\d+)", data[0]).groups())
+    ok(a.append("INBOX", None, None, b"Subject: recent one\r\n\r\nhi\r\n"))
+    ok(a.append("INBOX", None, None, b"Subject: recent two\r\n\r\nhi\r\n"))
+    typ, data = a.status("INBOX", "(MESSAGES RECENT)")
+    expect(re.search(rb"MESSAGES %d RECENT %d" % (messages + 2, recent + 2), data[0]), f"STATUS counts the new ones: {data}")
+    # EXAMINE sees them as recent but does not take them.
+    e = session()
+    ok(e.select("INBOX", readonly=True))
+    expect(e.untagged_responses.get("RECENT") == [b"%d" % (recent + 2)], f"EXAMINE RECENT: {e.untagged_responses}")
+    e.logout()
+    ok(a.select("INBOX"))
+    expect(a.untagged_responses.get("RECENT") == [b"%d" % (recent + 2)], f"SELECT RECENT: {a.untagged_responses}")
+    total = messages + 2
+    flags = ok(a.fetch(str(total), "(FLAGS)"))[0]
+    expect(b"\\Recent" in flags, flags)
+    typ, data = a.search(None, "RECENT")
+    expect(str(total).encode() in data[0].split(), f"SEARCH RECENT: {data}")
+    typ, data = a.search(None, "NEW")
+    expect(str(total).encode() in data[0].split(), f"SEARCH NEW: {data}")
+    typ, data = a.search(None, "OLD")
+    expect(str(total).encode() not in data[0].split(), f"SEARCH OLD: {data}")
+    data = ok(a.store(str(total), "+FLAGS", "(\\Seen)"))
+    expect(b"\\Recent" in data[0] and b"\\Seen" in data[0], f"STORE shows \\Recent too: {data}")
+    typ, data = a.search(None, "NEW")
+    expect(str(total).encode() not in data[0].split(), f"NEW is RECENT UNSEEN: {data}")
+    # A later session: not recent any more; STATUS agrees.
+    b = session()
+    typ, data = b.status("INBOX", "(RECENT)")
+    expect(re.search(rb"RECENT 0\)", data[0]), f"STATUS after a SELECT took them: {data}")
+    ok(b.select("INBOX"))
+    expect(b.untagged_responses.get("RECENT") == [b"0"], f"second SELECT: {b.untagged_responses}")
+    expect(b"\\Recent" not in ok(b.fetch(str(total), "(FLAGS)"))[0], "not recent for the second session")
+    # A message arriving while both are selected: one of them has it as \Recent, not both.
+    a.untagged_responses.clear()
+    ok(b.append("INBOX", None, None, b"Subject: recent three\r\n\r\nhi\r\n"))
+    ok(a.noop())
+    expect(a.untagged_responses.get("EXISTS", [b""])[-1] == b"%d" % (total + 1), f"EXISTS at NOOP: {a.untagged_responses}")
+    expect("RECENT" in a.untagged_responses, f"RECENT follows EXISTS: {a.untagged_responses}")
+    seen_by = [s for s in (a, b) if b"\\Recent" in ok(s.fetch(str(total + 1), "(FLAGS)"))[0]]
+    expect(len(seen_by) == 1, f"recent in {len(seen_by)} sessions")
+    a.logout()
+    b.logout()
+    # IMAP4rev2 has no \Recent: no RECENT response, no \Recent flag.
+    ok(session().append("INBOX", None, None, b"Subject: recent four\r\n\r\nhi\r\n"))
+    r = Raw()
+    r.login()
+    r.send(b"V1 ENABLE IMAP4rev2\r\nV2 SELECT INBOX\r\nV3 FETCH * (FLAGS)\r\n")
+    lines = r.until(b"V3")
+    expect(not any(l.endswith(b" RECENT") or b"\\Recent" in l for l in lines), lines)
+    r.send(b"V4 LOGOUT\r\n")
+    r.until(b"V4")
 
 
 def idle():
@@ -476,6 +552,10 @@ def idle():
     elapsed = time.monotonic() - sent
     expect(line.strip() == b"* %d EXISTS" % (count + 1), line)
     expect(elapsed < 1.0, f"EXISTS took {elapsed:.2f}s")
+    # RECENT follows (RFC 3501 §7.3.2). A selected first and took the old messages; the new one
+    # is \Recent in A or in B, whichever was told of it first.
+    line = a.readline()
+    expect(line in (b"* %d RECENT\r\n" % count, b"* %d RECENT\r\n" % (count + 1)), line)
     # B sets a flag: A sees FETCH FLAGS.
     ok(b.store(str(count + 1), "+FLAGS", "(\\Flagged)"))
     line = a.readline()
@@ -737,5 +817,6 @@ set pager_stop=yes
     shutil.rmtree(work, ignore_errors=True)
 
 
-{"idle-delivery": idle_delivery, "offlineimap": offlineimap, "mutt": mutt, "mbsync": mbsync, "commands": commands, "errors": errors, "starttls-injection": starttls_injection, "idle": idle}[scenario]()
+{"idle-delivery": idle_delivery, "offlineimap": offlineimap, "mutt": mutt, "mbsync": mbsync, "commands": commands, "errors": errors, "starttls-injection": starttls_injection, "idle": idle,
+ "recent": recent}[scenario]()
 print(f"test-imap {scenario}: ok")

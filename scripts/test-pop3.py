@@ -336,11 +336,16 @@ def test_stls_injection():
 
 
 def test_timeout():
+    idle = F["idle_timeout"]
     p = implicit_session()
     login(p)
     p.dele(1)
+    quiet_since = time.monotonic()
+    p.sock.settimeout(idle + 60)
     r = p.file.readline()  # the server speaks first when the autologout timer fires
+    waited = time.monotonic() - quiet_since
     expect(r.startswith(b"-ERR autologout timer expired"), r)
+    expect(waited >= idle - 0.5, f"autologout after {waited:.2f} s, before the {idle} s timer")
     q = login_when_free()
     expect(q.stat()[0] == 3, "timeout deleted nothing")
     q.quit()

@@ -209,6 +209,30 @@ public final class Journal: Sendable {
         return view.record
     }
 
+    /// The type and uncompressed payload size of the event with sequence number `sequence`,
+    /// checking its CRC, without reading the payload out: for `readPayload(_:into:)`.
+    public func payloadInfo(_ sequence: UInt64) throws -> (type: UInt16, count: Int) {
+        let (segment, offset) = try location(of: sequence)
+        let header = try RecordView.header(segment: segment, at: offset)
+        return (header.type, Int(header.uncompressedLength))
+    }
+
+    /// Puts the payload of event `sequence` into `buffer` (exactly `payloadInfo(_:).count`
+    /// octets), decompressing straight into it, so a large message is copied (or decompressed)
+    /// once, into memory the reader owns, with no scratch buffer beside it.
+    public func readPayload(_ sequence: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws {
+        let (segment, offset) = try location(of: sequence)
+        try RecordView.read(segment: segment, at: offset, into: buffer)
+    }
+
+    private func location(of sequence: UInt64) throws -> (Segment, Int) {
+        try state.withLock { state -> (Segment, Int) in
+            guard sequence >= 1, sequence <= state.lastSequence else { throw JournalError.noSuchSequence(sequence) }
+            let packed = state.index[Int(sequence - 1)]
+            return (state.segments[Int(packed >> 40)], Int(packed & 0xFF_FFFF_FFFF))
+        }
+    }
+
     /// Events from `sequence` on (inclusive), in order, up to the last durable one when iteration
     /// reaches it.
     public func records(from sequence: UInt64 = 1) -> RecordSequence {

@@ -44,6 +44,29 @@ public struct RecordView {
         }
         return RecordView(header: header, payload: UnsafeRawBufferPointer(out))
     }
+
+    /// The checked header of the record at `offset` (CRC included).
+    static func header(segment: Segment, at offset: Int) throws -> RecordFormat.Header {
+        switch RecordFormat.validate(segment.map.bytes, at: offset) {
+        case .success(let h): return h
+        case .failure(let defect): throw JournalError.damaged(segment: segment.name, offset: offset, defect: defect)
+        }
+    }
+
+    /// Reads the payload into `out`, which must be exactly its uncompressed size.
+    static func read(segment: Segment, at offset: Int, into out: UnsafeMutableRawBufferPointer) throws {
+        let header = try header(segment: segment, at: offset)
+        precondition(out.count == Int(header.uncompressedLength), "readPayload needs a buffer of payloadInfo(_:).count octets")
+        let stored = UnsafeRawBufferPointer(start: segment.map.bytes.baseAddress! + offset + RecordFormat.headerSize,
+                                            count: Int(header.storedLength))
+        if header.flags.contains(.compressed) {
+            guard LZ4.decompress(stored, into: out) else {
+                throw JournalError.damaged(segment: segment.name, offset: offset, defect: .undecompressible)
+            }
+        } else if !stored.isEmpty {
+            out.copyMemory(from: stored)
+        }
+    }
 }
 
 /// Walks records in sequence order across segments, refreshing its view of the journal's end

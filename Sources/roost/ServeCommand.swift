@@ -153,6 +153,8 @@ final class RoostServer: Sendable {
             lookup: Authenticator.lookup(in: store), throttle: throttle,
             policy: AuthenticationPolicy(allowPlaintextWithoutTLS: configuration.isDevelopment), metrics: metrics, logger: logger)
         let maildrops = MaildropLocks()
+        // IMAP4rev1 \Recent: one record for all IMAP listeners, as the maildrop locks for POP3.
+        let recentMarks = RecentMarks()
         // `[limits] idle_timeout`; its default (600 s) meets RFC 1939's 10 minutes for POP3.
         let idle = Duration.seconds(limits.idleTimeoutSeconds)
         let smtpRate = SMTPRateLimiter(perMinute: limits.smtpMessagesPerMinute)
@@ -184,7 +186,8 @@ final class RoostServer: Sendable {
                 let server = Server(
                     configuration: ListenerConfiguration(name: "imap", host: listener.address, port: listener.port, tls: mode,
                                                          timeouts: IMAPHandler.timeouts),
-                    handler: IMAPHandler(journal: journal, projector: projector, authenticator: authenticator, metrics: metrics, logger: logger),
+                    handler: IMAPHandler(journal: journal, projector: projector, authenticator: authenticator, metrics: metrics,
+                                         recent: recentMarks, logger: logger),
                     tls: tls, limiter: limiter, metrics: metrics, logger: logger)
                 services.append(try await bound(server))
             case .smtp, .submission, .submissions:

@@ -106,6 +106,30 @@ func equal(_ a: any EventBody, _ b: any EventBody) -> Bool {
         }
     }
 
+    /// `Event.messageOctets` finds the same bytes decoding does, for every event type (nil for
+    /// those without a message), with unknown fields around them.
+    @Test func messageOctetsWithoutDecoding() throws {
+        for event in sampleEvents() + [MessageAppended(context: .system("t"), mailbox: MailboxID(rawValue: 1), internalDate: 0, message: [])] {
+            var writer = FieldWriter()
+            writer.data(903, [1, 2, 3])
+            event.encode(to: &writer)
+            writer.uint(900, 7)
+            let type = type(of: event).type.rawValue
+            let octets = try writer.bytes.withUnsafeBytes { try Event.messageOctets(type: type, payload: $0).map { Array($0) } }
+            switch event {
+            case let received as MessageReceived: #expect(octets == received.message)
+            case let appended as MessageAppended: #expect(octets == appended.message)
+            default: #expect(octets == nil, "\(type)")
+            }
+        }
+        // A message field that is not bytes is a malformed payload, as for `decode`.
+        var bad = FieldWriter()
+        bad.uint(3, 5)
+        #expect(throws: FieldDecodingError.self) {
+            try bad.bytes.withUnsafeBytes { try Event.messageOctets(type: EventType.messageReceived.rawValue, payload: $0) }
+        }
+    }
+
     @Test func unknownEventTypesAreSkippedByReaders() async throws {
         #expect(try [UInt8]([1, 2]).withUnsafeBytes { try Event.decode(type: 4242, payload: $0) } == nil)
         let dir = try TemporaryDirectory()

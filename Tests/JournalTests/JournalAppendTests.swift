@@ -90,6 +90,17 @@ import Testing
         #expect(try journal.record(1).storedLength < text.count / 2)
         #expect(try journal.record(2).storedLength == 4)
         #expect(try journal.record(3).payload == [])
+        // readPayload gives the same bytes, compressed, raw or empty, into the caller's buffer.
+        for sequence: UInt64 in 1...3 {
+            let (type, count) = try journal.payloadInfo(sequence)
+            #expect(type == 1)
+            let read = try [UInt8](unsafeUninitializedCapacity: count) { buffer, n in
+                try journal.readPayload(sequence, into: UnsafeMutableRawBufferPointer(buffer))
+                n = count
+            }
+            #expect(read == (try journal.record(sequence).payload), "record \(sequence)")
+        }
+        #expect(throws: JournalError.self) { try journal.payloadInfo(4) }
     }
 
     @Test func concurrentAppendersGetOneGapFreeTotalOrder() async throws {

@@ -13,12 +13,16 @@ public struct IMAPHandler: ConnectionHandler {
     public let authenticator: Authenticator
     public let metrics: RoostMetrics?
     public let logger: Logger
+    /// Shared by every IMAP listener of the process (`\Recent`, RFC 3501 §2.3.2).
+    public let recent: RecentMarks
 
     /// RFC 9051 §5.4: at least 30 minutes of inactivity before autologout. The command timeout
     /// bounds a client that starts a command (or literal) and stops sending.
     public static let timeouts = ConnectionTimeouts(idle: IMAPLimits.idleTimeout, command: .seconds(300), tlsHandshake: .seconds(30))
 
-    public init(journal: Journal, projector: Projector, authenticator: Authenticator, metrics: RoostMetrics? = nil, logger: Logger) {
+    public init(journal: Journal, projector: Projector, authenticator: Authenticator, metrics: RoostMetrics? = nil,
+                recent: RecentMarks = RecentMarks(), logger: Logger) {
+        self.recent = recent
         self.journal = journal
         self.projector = projector
         self.authenticator = authenticator

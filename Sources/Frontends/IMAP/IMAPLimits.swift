@@ -33,7 +33,8 @@ public enum IMAPLimits {
     /// speaking IMAP, or is lost).
     public static let consecutiveErrors = 50
 
-    /// Bytes of one FETCH response written before the next is built: big messages go out in
-    /// pieces of this size.
+    /// Bytes of one FETCH response written before the next is built. A literal this long or
+    /// longer (BODY[], RFC822, BINARY of a large message) is not copied into the response: it goes
+    /// to the connection straight from the message in pieces of this size.
     public static let writeChunk = 256 * 1024
 }

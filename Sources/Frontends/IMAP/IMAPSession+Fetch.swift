@@ -45,12 +45,11 @@ extension IMAPSession {
             if flagsAdded, !items.contains(.flags) { items.append(.flags) }
             do {
                 let response = try fetchResponse(number: target.number, info: info, items: items, view: view)
-                if response.count >= IMAPLimits.writeChunk {
-                    // A big message goes straight to the connection, not through the output buffer.
-                    try await flush()
-                    try await connection.write(ByteBuffer(bytes: response))
+                if response.deferred.isEmpty {
+                    sendRaw(response.bytes)
                 } else {
-                    sendRaw(response)
+                    try await flush()
+                    try await stream(response)
                 }
             } catch let error as BinaryError {
                 // RFC 3516 §4.3: a transfer encoding BINARY cannot undo.
@@ -67,8 +66,29 @@ extension IMAPSession {
         try await done(tag, command, "FETCH completed")
     }
 
-    func fetchResponse(number: Int, info: MessageInfo, items: [FetchAttribute], view: IMAPMessageView?) throws -> [UInt8] {
+    /// Sends a response whose large literals were left out of its bytes: they go to the
+    /// connection straight from the message, `IMAPLimits.writeChunk` octets at a time, each write
+    /// waiting while the channel is not writable. No second whole copy of the message is made.
+    func stream(_ response: IMAPWriter) async throws {
+        var at = 0
+        for literal in response.deferred {
+            try await connection.write(ByteBuffer(bytes: response.bytes[at..<literal.offset]))
+            var piece = literal.octets.startIndex
+            while piece < literal.octets.endIndex {
+                let end = min(piece + IMAPLimits.writeChunk, literal.octets.endIndex)
+                try await connection.writePiece(ByteBuffer(bytes: literal.octets[piece..<end]))
+                piece = end
+            }
+            at = literal.offset
+        }
+        try await connection.write(ByteBuffer(bytes: response.bytes[at...]))
+    }
+
+    /// The `* n FETCH (…)` response; literals of `IMAPLimits.writeChunk` octets or more are
+    /// deferred (`IMAPWriter.deferred`) for `stream`.
+    func fetchResponse(number: Int, info: MessageInfo, items: [FetchAttribute], view: IMAPMessageView?) throws -> IMAPWriter {
         var w = IMAPWriter(utf8Quoted: state.rev2, capacity: 512)
+        w.deferLiteralsFrom = IMAPLimits.writeChunk
         w.raw("* ")
         w.number(number)
         w.raw(" FETCH (")
@@ -81,7 +101,7 @@ extension IMAPSession {
                 w.number(Int(info.uid))
             case .flags:
                 w.raw("FLAGS ")
-                SelectedMailbox.writeFlags(info.flags, into: &w)
+                SelectedMailbox.writeFlags(selected?.flagsWithRecent(info) ?? info.flags, into: &w)
             case .internalDate:
                 w.raw("INTERNALDATE \"")
                 w.raw(Array(Self.internalDate(info.internalDate).utf8))
@@ -117,7 +137,7 @@ extension IMAPSession {
             }
         }
         w.raw(")\r\n")
-        return w.bytes
+        return w
     }
 
     /// date-time (RFC 9051 §9) in UTC: "dd-Mon-yyyy hh:mm:ss +0000".

@@ -18,12 +18,15 @@ extension IMAPSession {
             let writer = connection.sharedWriter
             let store = self.store
             let logger = self.logger
+            let recent: RecentMarks? = self.state.rev2 ? nil : handler.recent
             watcher = Task {
                 var state = mailbox
                 func update() async -> Bool {
                     do {
                         guard try store.mailbox(id: state.mailbox) != nil else { return false }
-                        let responses = state.synchronize(with: try store.messages(mailbox: state.mailbox), expungeAllowed: true)
+                        let highest = state.uids.last ?? 0
+                        var responses = state.synchronize(with: try store.messages(mailbox: state.mailbox), expungeAllowed: true)
+                        if let recent, state.uids.last ?? 0 > highest { responses.append(state.updateRecent(recent)) }
                         guard !responses.isEmpty else { return true }
                         var bytes: [UInt8] = []
                         for r in responses { IMAPEncoder.encode(r, into: &bytes) }

@@ -32,7 +32,7 @@ extension IMAPSession {
             return
         }
         let messages = try store.messages(mailbox: info.id)
-        let mailbox = SelectedMailbox(info, messages: messages, readOnly: readOnly)
+        var mailbox = SelectedMailbox(info, messages: messages, readOnly: readOnly)
         let system = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"]
         let keywords = Set(messages.flatMap(\.flags)).subtracting(system).sorted()
         var w = IMAPWriter()
@@ -41,7 +41,7 @@ extension IMAPSession {
         send(.data(w.bytes))
         send(.data(Array("\(messages.count) EXISTS".utf8)))
         if !state.rev2 {
-            send(.data(Array("0 RECENT".utf8)))
+            send(mailbox.updateRecent(handler.recent))
             if let firstUnseen = messages.firstIndex(where: { !$0.flags.contains("\\Seen") }) {
                 send(.status(.ok, code: "UNSEEN \(firstUnseen + 1)", text: "first unseen message"))
             }
@@ -241,7 +241,10 @@ extension IMAPSession {
             case .unseen: w.number(messages.filter { !$0.flags.contains("\\Seen") }.count)
             case .deleted: w.number(messages.filter { $0.flags.contains("\\Deleted") }.count)
             case .size: w.number(messages.reduce(0) { $0 + $1.size })
-            case .recent: w.number(0)
+            case .recent:
+                // Counted, not claimed (RFC 3501 §6.3.10: STATUS "MUST NOT cause messages to lose the \Recent flag").
+                let first = handler.recent.firstUnclaimedUID(info.id) ?? 0
+                w.number(try store.messages(mailbox: info.id).filter { $0.uid >= first }.count)
             case .highestModseq: w.number(Int(info.highestModseq))
             case .appendLimit: w.number(IMAPLimits.appendLimit)
             }

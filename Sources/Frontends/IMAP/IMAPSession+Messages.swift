@@ -68,7 +68,7 @@ extension IMAPSession {
                 w.space()
             }
             w.raw("FLAGS ")
-            SelectedMailbox.writeFlags(info.flags, into: &w)
+            SelectedMailbox.writeFlags(selected?.flagsWithRecent(info) ?? info.flags, into: &w)
             w.raw(")")
             send(.data(w.bytes))
         }

@@ -14,6 +14,7 @@ extension IMAPSession {
             guard !current.expungedPending.contains(u), let info = byUID[u] else { continue }
             var context = SearchContext(info: info, number: index + 1, count: current.count, lastUID: lastUID,
                                         saved: Set(current.savedSearch), journal: journal)
+            context.recent = current.recent.contains(u)
             if try context.matches(key) { matches.append((index + 1, u)) }
         }
         if let returns {
@@ -63,6 +64,8 @@ struct SearchContext {
     let lastUID: UInt32
     let saved: Set<UInt32>
     let journal: Journal
+    /// The message is `\Recent` in this session (RFC 3501 §2.3.2; never in IMAP4rev2).
+    var recent = false
     private var parsed: Message?
 
     init(info: MessageInfo, number: Int, count: Int, lastUID: UInt32, saved: Set<UInt32>, journal: Journal) {
@@ -99,9 +102,10 @@ struct SearchContext {
         case .undraft: return !has("\\Draft")
         case .unflagged: return !has("\\Flagged")
         case .unseen: return !has("\\Seen")
-        // Roost keeps no \Recent (RFC 9051 removed it): no message is recent, all are old.
-        case .new, .recent: return false
-        case .old: return true
+        // RFC 3501 §6.4.4: NEW is RECENT UNSEEN, OLD is NOT RECENT.
+        case .recent: return recent
+        case .new: return recent && !has("\\Seen")
+        case .old: return !recent
         case .keyword(let flag): return has(flag)
         case .unkeyword(let flag): return !has(flag)
         case .larger(let n): return info.size > n

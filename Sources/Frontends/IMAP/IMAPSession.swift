@@ -305,7 +305,10 @@ final class IMAPSession {
         }
         current.name = info.name
         let messages = try store.messages(mailbox: current.mailbox)
+        let highest = current.uids.last ?? 0
         for response in current.synchronize(with: messages, expungeAllowed: expungeAllowed, includeUID: includeUID) { send(response) }
+        // RFC 3501 §7.3.2: RECENT when the mailbox grew (IMAP4rev1 sessions).
+        if !state.rev2, current.uids.last ?? 0 > highest { send(current.updateRecent(handler.recent)) }
         selected = current
         // Only a full catch-up (expunges told too) lets the next check skip the work.
         synchronizedAt = current.expungedPending.isEmpty ? (info.highestModseq, info.messageCount) : nil

@@ -41,7 +41,8 @@ public struct IMAPState: Sendable, Hashable {
         if case .notAuthenticated = phase {
             if startTLSAvailable && !tlsActive { list.append("STARTTLS") }
             if passwordsPermitted {
-                list += ["AUTH=PLAIN", "SASL-IR"]
+                // Every mechanism AUTHENTICATE accepts (the shared SASL layer: PLAIN, LOGIN).
+                list += SASLExchange.Mechanism.allCases.map { "AUTH=" + $0.rawValue } + ["SASL-IR"]
             } else {
                 list.append("LOGINDISABLED")
             }

@@ -20,6 +20,8 @@ public struct SelectedMailbox: Sendable, Hashable {
     public private(set) var expungedPending: Set<UInt32> = []
     /// The result of the last SEARCH with RETURN (SAVE) (RFC 5182), as UIDs.
     public var savedSearch: [UInt32] = []
+    /// The messages that are `\Recent` in this session (IMAP4rev1 only; `RecentMarks`).
+    public private(set) var recent: Set<UInt32> = []
 
     public init(_ info: MailboxInfo, messages: [MessageInfo], readOnly: Bool) {
         mailbox = info.id
@@ -106,6 +108,7 @@ public struct SelectedMailbox: Sendable, Hashable {
             for n in stride(from: uids.count, through: 1, by: -1) where expungedPending.contains(uids[n - 1]) {
                 responses.append(.data(Array("\(n) EXPUNGE".utf8)))
                 flags[uids[n - 1]] = nil
+                recent.remove(uids[n - 1])
                 uids.remove(at: n - 1)
             }
             expungedPending.removeAll()
@@ -130,11 +133,27 @@ public struct SelectedMailbox: Sendable, Hashable {
                 w.space()
             }
             w.raw("FLAGS ")
-            Self.writeFlags(message.flags, into: &w)
+            Self.writeFlags(flagsWithRecent(message), into: &w)
             w.raw(")")
             responses.append(.data(w.bytes))
         }
         return responses
+    }
+
+    /// Makes the messages with UIDs from `first` on recent in this session (all of them when
+    /// `first` is nil: nothing is known) and returns `n RECENT`, n counting them all.
+    public mutating func markRecent(from first: UInt32?) -> IMAPResponse {
+        let from = first ?? 0
+        for uid in uids.reversed() {
+            guard uid >= from else { break }
+            recent.insert(uid)
+        }
+        return .data(Array("\(recent.count) RECENT".utf8))
+    }
+
+    /// A message's flags as this session shows them: with `\Recent` if it is recent here.
+    public func flagsWithRecent(_ message: MessageInfo) -> [String] {
+        recent.contains(message.uid) ? message.flags + ["\\Recent"] : message.flags
     }
 
     static func writeFlags(_ flags: [String], into w: inout IMAPWriter) {

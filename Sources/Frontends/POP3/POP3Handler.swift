@@ -179,19 +179,33 @@ public struct POP3Handler: ConnectionHandler {
     }
 
     private func retrieve(_ info: MessageInfo, number: Int, lines: Int?, connection: Connection<ByteBuffer>) async throws {
-        let content: [UInt8]
+        let stored: [UInt8]
         do {
-            content = try POP3MessageContent.read(info, from: journal)
+            stored = try StoredMessage.bytes(of: info, from: journal)
         } catch {
             let id = internalError("reading a message failed", connection: connection, metadata: ["uid": "\(info.uid)", "error": "\(error)"])
             try await write(.err(.sysTemp, "cannot read message \(number), try again later (\(id))"), to: connection)
             return
         }
         if let lines {
-            try await write(.content("top of message follows", POP3Encoder.top(content, lines: lines)), to: connection)
-        } else {
-            try await write(.content("\(content.count) octets", content), to: connection)
+            try await write(.content("top of message follows", POP3Encoder.top(POP3Encoder.crlf(stored), lines: lines)), to: connection)
+            return
         }
+        // RETR: the stored bytes go out in pieces, made CRLF and stuffed on the way, each write
+        // waiting while the channel is not writable.
+        try await write(.ok("\(POP3Encoder.crlfCount(stored)) octets"), to: connection)
+        var stuffer = POP3ContentStuffer()
+        var piece = stored.startIndex
+        var out: [UInt8] = []
+        out.reserveCapacity(POP3Limits.writeChunk + POP3Limits.writeChunk / 2 + 8)
+        repeat {
+            let end = min(piece + POP3Limits.writeChunk, stored.endIndex)
+            out.removeAll(keepingCapacity: true)
+            stuffer.append(stored[piece..<end], into: &out)
+            if end == stored.endIndex { stuffer.finish(into: &out) }
+            try await connection.writePiece(ByteBuffer(bytes: out))
+            piece = end
+        } while piece < stored.endIndex
     }
 
     /// The UPDATE state (RFC 1939 §6): one `MessagesExpunged` event, fsync'd and applied.

@@ -17,6 +17,9 @@ public enum POP3Limits {
     /// the connection (a client that is not speaking POP3, or is lost).
     public static let consecutiveErrors = 20
 
+    /// Octets of a message RETR stuffs and writes at a time (a large message goes out in pieces).
+    public static let writeChunk = 256 * 1024
+
     /// Digits accepted in a message number or line count; larger numbers name no message.
     static let numberDigits = 9
 }

@@ -97,6 +97,17 @@ public enum POP3Encoder {
         return out
     }
 
+    /// How many octets `crlf(bytes)` has, without making it.
+    public static func crlfCount(_ bytes: [UInt8]) -> Int {
+        var count = bytes.count
+        var previous: UInt8 = 0
+        for b in bytes {
+            if b == 0x0A && previous != 0x0D { count += 1 }
+            previous = b
+        }
+        return count
+    }
+
     /// TOP (RFC 1939 §7): the header, the blank line, and the first `lines` lines of the body.
     /// `bytes` has CRLF line endings. A message without a blank line is all header.
     public static func top(_ bytes: [UInt8], lines: Int) -> [UInt8] {
@@ -120,5 +131,44 @@ public enum POP3Encoder {
             remaining -= 1
         }
         return Array(bytes[..<end])
+    }
+}
+
+/// RETR content made a piece at a time, so a large message goes out without a second whole copy:
+/// bare LFs become CRLF (as `POP3Encoder.crlf`), a "." starting a line is doubled, and `finish`
+/// ends the last line and adds the "." line. Fed the message in any pieces, it writes the same
+/// bytes `POP3Encoder.encode(.content(_, crlf(message)))` writes after its first line.
+public struct POP3ContentStuffer: Sendable {
+    private var atLineStart = true
+    private var previous: UInt8 = 0
+
+    public init() {}
+
+    public mutating func append(_ bytes: ArraySlice<UInt8>, into out: inout [UInt8]) {
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            if atLineStart && bytes[i] == 0x2E { out.append(0x2E) }
+            guard let lf = bytes[i...].firstIndex(of: 0x0A) else {
+                out.append(contentsOf: bytes[i...])
+                previous = bytes[bytes.endIndex - 1]
+                atLineStart = false
+                return
+            }
+            let before = lf > i ? bytes[lf - 1] : previous
+            out.append(contentsOf: bytes[i..<lf])
+            if before != 0x0D { out.append(0x0D) }
+            out.append(0x0A)
+            previous = 0x0A
+            atLineStart = true
+            i = lf + 1
+        }
+    }
+
+    /// A last line without CRLF gets one, so the terminating "." stands alone (RFC 1939 §3).
+    public mutating func finish(into out: inout [UInt8]) {
+        if !atLineStart { out.append(contentsOf: [0x0D, 0x0A]) }
+        out.append(contentsOf: [0x2E, 0x0D, 0x0A])
+        atLineStart = true
+        previous = 0
     }
 }

@@ -227,6 +227,29 @@ public struct MessageAppended: EventBody {
     }
 }
 
+extension Event {
+    /// The message octets in an encoded `MessageReceived` (field 3) or `MessageAppended` (field 6)
+    /// payload, found without decoding or copying the rest, so a reader that only wants the bytes
+    /// copies them once, straight from the journal. Nil for other event types; an absent field is
+    /// an empty message, and a repeated one counts last, as `init(from:)` decodes them.
+    public static func messageOctets(type: UInt16, payload: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
+        let field: Int
+        switch EventType(rawValue: type) {
+        case .messageReceived: field = 3
+        case .messageAppended: field = 6
+        default: return nil
+        }
+        var reader = try FieldReader(payload)
+        var octets = UnsafeRawBufferPointer(rebasing: payload[0..<0])
+        while let (n, v) = try reader.next() {
+            guard n == field else { continue }
+            guard case .bytes(let b) = v else { throw FieldDecodingError(reason: "expected bytes, found an integer", offset: reader.offset) }
+            octets = b
+        }
+        return octets
+    }
+}
+
 public struct FlagsChanged: EventBody {
     public static let type = EventType.flagsChanged
     public enum Operation: UInt64, Sendable, Hashable { case add = 0, remove = 1, replace = 2 }

@@ -11,6 +11,18 @@ public struct IMAPWriter: Sendable {
     public var bytes: [UInt8]
     /// Whether quoted strings may carry UTF-8 (IMAP4rev2, or UTF8=ACCEPT enabled).
     public var utf8Quoted: Bool
+    /// Literals of message bytes (`ArraySlice`s of the stored message) at least this long are not
+    /// copied into `bytes`: their `{n}` CRLF goes in and the slice is kept in `deferred`, so the
+    /// caller can send a large BODY[] straight from the message in pieces.
+    public var deferLiteralsFrom = Int.max
+    /// The literals left out of `bytes`, in order; each belongs at `offset` in `bytes`.
+    public private(set) var deferred: [DeferredLiteral] = []
+
+    /// A literal's octets that belong at `offset` in `bytes` (right after its `{n}` CRLF).
+    public struct DeferredLiteral: Sendable, Hashable {
+        public var offset: Int
+        public var octets: ArraySlice<UInt8>
+    }
 
     public init(utf8Quoted: Bool = false, capacity: Int = 256) {
         self.bytes = []
@@ -111,10 +123,43 @@ public struct IMAPWriter: Sendable {
         bytes.append(contentsOf: s)
     }
 
+    /// A literal of message bytes: deferred when it is large (`deferLiteralsFrom`), otherwise
+    /// the same as the generic `literal`.
+    public mutating func literal(_ s: ArraySlice<UInt8>) {
+        bytes.append(123)
+        number(s.count)
+        bytes.append(contentsOf: [125, 13, 10])
+        if s.count >= deferLiteralsFrom {
+            deferred.append(DeferredLiteral(offset: bytes.count, octets: s))
+        } else {
+            bytes.append(contentsOf: s)
+        }
+    }
+
     /// `literal8` `~{n}CRLF` + bytes (RFC 9051 §9, RFC 3516 §4.3), for binary BINARY data.
     public mutating func literal8<C: Collection>(_ s: C) where C.Element == UInt8 {
         bytes.append(126)
         literal(s)
+    }
+
+    public mutating func literal8(_ s: ArraySlice<UInt8>) {
+        bytes.append(126)
+        literal(s)
+    }
+
+    /// The whole response in wire form, deferred literals put back in place.
+    public var wireBytes: [UInt8] {
+        guard !deferred.isEmpty else { return bytes }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + deferred.reduce(0) { $0 + $1.octets.count })
+        var at = 0
+        for d in deferred {
+            out += bytes[at..<d.offset]
+            out += d.octets
+            at = d.offset
+        }
+        out += bytes[at...]
+        return out
     }
 
     /// Whether `s` can be a quoted string: no CR, LF or NUL; 8-bit only as valid UTF-8 and only

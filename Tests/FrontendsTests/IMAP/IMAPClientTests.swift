@@ -45,6 +45,13 @@ import Testing
         }
     }
 
+    /// \Recent for IMAP4rev1 sessions (RFC 3501 §2.3.2), none for IMAP4rev2.
+    @Test func recentForIMAP4rev1Sessions() async throws {
+        try await IMAPTestServer.run { s in
+            try await run("recent", on: s)
+        }
+    }
+
     @Test func startTLSInjectionIsNotExecuted() async throws {
         try await IMAPTestServer.run { s in
             try await run("starttls-injection", on: s)

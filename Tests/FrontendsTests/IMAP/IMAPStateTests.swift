@@ -28,6 +28,7 @@ import Testing
         state.startTLSAvailable = false
         #expect(!state.capabilities.contains("STARTTLS") && !state.capabilities.contains("LOGINDISABLED"))
         #expect(state.capabilities.contains("AUTH=PLAIN") && state.capabilities.contains("SASL-IR"))
+        #expect(state.capabilities.contains("AUTH=LOGIN"), "AUTHENTICATE LOGIN works, so it is announced")
         state.phase = .authenticated(user: UserID(rawValue: 1), account: "a")
         #expect(!state.capabilities.contains("AUTH=PLAIN") && state.capabilities.contains("IMAP4rev2") && state.capabilities.contains("IDLE"))
         let dev = IMAPState(tlsActive: false, startTLSAvailable: true, plaintextAllowed: true)

@@ -68,6 +68,32 @@ import Testing
         #expect(MailboxNames.validated("a*") == nil)
         #expect(MailboxNames.parents(of: "a/b/c") == ["a", "a/b"])
     }
+
+    /// RFC 3501 §2.3.2: the first read-write session told of a message has it as \Recent; after
+    /// that, others do not. EXAMINE takes nothing; unknown (after a restart) means recent.
+    @Test func recentGoesToTheFirstReadWriteSession() {
+        let marks = RecentMarks()
+        var examine = selected([3, 5])
+        examine.readOnly = true
+        #expect(text([examine.updateRecent(marks)]) == ["* 2 RECENT"], "nothing known: all recent")
+        var first = selected([3, 5])
+        #expect(text([first.updateRecent(marks)]) == ["* 2 RECENT"], "EXAMINE took nothing")
+        #expect(first.flagsWithRecent(message(5, ["\\Seen"])) == ["\\Seen", "\\Recent"])
+        var second = selected([3, 5])
+        #expect(text([second.updateRecent(marks)]) == ["* 0 RECENT"])
+        #expect(second.flagsWithRecent(message(5)) == [])
+        #expect(marks.firstUnclaimedUID(box) == 6)
+        // A new message: the session that is told first takes it.
+        _ = second.synchronize(with: [message(3), message(5), message(8)], expungeAllowed: true)
+        #expect(text([second.updateRecent(marks)]) == ["* 1 RECENT"])
+        _ = first.synchronize(with: [message(3), message(5), message(8)], expungeAllowed: true)
+        #expect(text([first.updateRecent(marks)]) == ["* 2 RECENT"], "3 and 5 still, not 8")
+        #expect(!first.recent.contains(8) && second.recent == [8])
+        // Expunged messages stop counting; FETCH FLAGS from synchronize shows \Recent.
+        let responses = first.synchronize(with: [message(5, ["\\Flagged"]), message(8)], expungeAllowed: true)
+        #expect(text(responses) == ["* 1 EXPUNGE", "* 1 FETCH (FLAGS (\\Flagged \\Recent))"])
+        #expect(first.recent == [5])
+    }
 }
 
 extension String {

@@ -49,6 +49,48 @@ import Testing
         #expect(POP3Encoder.crlf(stored).count == stored.count + 3)
     }
 
+    /// RETR's streaming form: the stored bytes in any pieces give what `encode(.content)` gives
+    /// for their CRLF form, and `crlfCount` is that form's size.
+    @Test(arguments: [
+        "", ".", "\n", "\r", "\r\n", "a\nb", ".a\n.b\r\n..c\n.", "x\r", "x\r\n.\r\n", "\n.\n.\n", "mid.dle\rX\n.\r.\n",
+        "From: a\nSubject: b\r\n\n.leading\n..two\nlast",
+    ])
+    func stufferMatchesTheEncoder(_ text: String) {
+        let stored = Array(text.utf8)
+        let crlf = POP3Encoder.crlf(stored)
+        #expect(POP3Encoder.crlfCount(stored) == crlf.count)
+        let expected = Array(POP3Encoder.encode(.content("", crlf)).dropFirst(5))  // "+OK\r\n"
+        for size in 1...max(1, stored.count + 1) {
+            var stuffer = POP3ContentStuffer()
+            var out: [UInt8] = []
+            var at = 0
+            while at < stored.count {
+                let end = min(at + size, stored.count)
+                stuffer.append(stored[at..<end], into: &out)
+                at = end
+            }
+            stuffer.finish(into: &out)
+            #expect(out == expected, "\(text.debugDescription) in pieces of \(size)")
+        }
+    }
+
+    @Test func stufferOnRandomBytes() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let stored = (0..<Int.random(in: 0...300, using: &rng)).map { _ in [0x2E, 0x0A, 0x0D, 0x61][Int.random(in: 0...3, using: &rng)] as UInt8 }
+            var stuffer = POP3ContentStuffer()
+            var out: [UInt8] = []
+            var at = 0
+            while at < stored.count {
+                let end = min(at + Int.random(in: 1...20, using: &rng), stored.count)
+                stuffer.append(stored[at..<end], into: &out)
+                at = end
+            }
+            stuffer.finish(into: &out)
+            #expect(out == Array(POP3Encoder.encode(.content("", POP3Encoder.crlf(stored))).dropFirst(5)), "\(stored)")
+        }
+    }
+
     @Test(arguments: [
         (0, "H: 1\r\nI: 2\r\n\r\n"),
         (1, "H: 1\r\nI: 2\r\n\r\nl1\r\n"),

@@ -30,6 +30,8 @@ final class POP3TestServer: @unchecked Sendable {
     var refs: [MessageRef] = []
     var startTLSPort = 0
     var implicitPort = 0
+    /// The listeners' idle timeout, for the autologout scenario.
+    var idleTimeout: Duration = POP3Handler.timeouts.idle
 
     init() throws {
         var template = Array((NSTemporaryDirectory() + "roost-pop3-XXXXXX").utf8CString)
@@ -79,6 +81,7 @@ final class POP3TestServer: @unchecked Sendable {
         let messages = try store.messages(mailbox: inbox)
         let fixture: [String: Any] = [
             "starttls_port": startTLSPort, "implicit_port": implicitPort, "cafile": certificateFile,
+            "idle_timeout": Double(idleTimeout.components.seconds) + Double(idleTimeout.components.attoseconds) / 1e18,
             "user": Self.account, "password": Self.password,
             "messages": zip(messages, served).map { info, text in
                 ["uidl": "\(Self.uidValidity).\(info.uid)", "size": info.size, "content": Data(text.utf8).base64EncodedString()]
@@ -95,6 +98,7 @@ final class POP3TestServer: @unchecked Sendable {
         _ body: (POP3TestServer) async throws -> Void
     ) async throws {
         let s = try POP3TestServer()
+        s.idleTimeout = timeouts.idle
         try await s.seed()
         var logger = Logger(label: "pop3-test")
         logger.logLevel = .warning

@@ -85,4 +85,34 @@ import Testing
         e.addressList([])
         #expect(String(decoding: e.bytes, as: UTF8.self) == "NIL")
     }
+
+    /// Large literals of message bytes are left out of `bytes` (for the front-end to stream) and
+    /// `wireBytes` puts them back: the same response as without deferring, for every item.
+    @Test func deferredLiteralsGiveTheSameResponse() throws {
+        let body = String(repeating: "a line of the body\r\n", count: 50)
+        let message = Array("Subject: big\r\nContent-Type: text/plain\r\n\r\n\(body)".utf8)
+        let view = IMAPMessageView(bytes: message)
+        let items: [FetchItem] = [
+            .rfc822, .rfc822Text, .rfc822Header, .bodySection(.whole, partial: nil, peek: true),
+            .bodySection(SectionSpec(text: .text), partial: Partial(origin: 3, count: 500), peek: true),
+            .binary(part: [], partial: nil, peek: true), .rfc822Size,
+        ]
+        for item in items {
+            var plain = IMAPWriter()
+            try view.write(item, into: &plain)
+            var deferring = IMAPWriter()
+            deferring.deferLiteralsFrom = 100
+            try view.write(item, into: &deferring)
+            #expect(deferring.wireBytes == plain.bytes, "\(item)")
+            #expect(plain.deferred.isEmpty)
+            let literalSizes = deferring.deferred.map(\.octets.count)
+            #expect(literalSizes.allSatisfy { $0 >= 100 }, "\(item)")
+            if item != .rfc822Size && item != .rfc822Header { #expect(!literalSizes.isEmpty, "\(item) was not deferred") }
+            if let d = deferring.deferred.first { #expect(deferring.bytes[..<d.offset].suffix(3).elementsEqual("}\r\n".utf8)) }
+        }
+        var small = IMAPWriter()
+        small.deferLiteralsFrom = 100
+        small.literal(message[0..<10])
+        #expect(small.deferred.isEmpty && small.bytes == Array("{10}\r\nSubject: b".utf8))
+    }
 }

@@ -76,6 +76,16 @@ public final class Connection<Frame: Sendable> {
         try await outbound.write(bytes)
     }
 
+    /// Writes one piece of a large response and returns once the event loop has taken it.
+    /// `write` only queues a task on the loop, and the channel's writability (the backpressure
+    /// `write` waits for) is updated there: without waiting, a fast producer queues a whole large
+    /// message before the first piece reaches the socket. Writes run on the loop in order, so
+    /// once this piece is taken the next `write` sees whether the channel can take more.
+    public func writePiece(_ bytes: ByteBuffer) async throws {
+        try await outbound.write(bytes)
+        try await channel.eventLoop.submit {}.get()
+    }
+
     /// A writer another task of this connection may use, e.g. to send IMAP IDLE updates while
     /// the session's own task waits for the client's DONE.
     public var sharedWriter: ConnectionWriter { ConnectionWriter(outbound: outbound) }
