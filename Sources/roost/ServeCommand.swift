@@ -151,7 +151,7 @@ final class RoostServer: Sendable {
             logger: logger)
         let authenticator = Authenticator(
             lookup: Authenticator.lookup(in: store), throttle: throttle,
-            policy: AuthenticationPolicy(allowPlaintextWithoutTLS: configuration.isDevelopment), metrics: metrics, logger: logger)
+            policy: AuthenticationPolicy(allowPlaintextWithoutTLS: configuration.allowsPlaintextAuthentication), metrics: metrics, logger: logger)
         let maildrops = MaildropLocks()
         // `[limits] idle_timeout`; its default (600 s) meets RFC 1939's 10 minutes for POP3.
         let idle = Duration.seconds(limits.idleTimeoutSeconds)
