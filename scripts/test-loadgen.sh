@@ -5,14 +5,16 @@
 # checked to be what the generator was asked for. A few seconds once built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build --product roost >/dev/null
-(cd Benchmarks && swift build --product RoostLoad >/dev/null)
-roost="$(swift build --show-bin-path)/roost"
-load="$(cd Benchmarks && swift build --show-bin-path)/RoostLoad"
+# LOADGEN_CONFIGURATION=release reuses release builds (make test uses debug, like the rest).
+conf="${LOADGEN_CONFIGURATION:-debug}"
+swift build -c "$conf" --product roost >/dev/null
+(cd Benchmarks && swift build -c "$conf" --product RoostLoad >/dev/null)
+roost="$(swift build -c "$conf" --show-bin-path)/roost"
+load="$(cd Benchmarks && swift build -c "$conf" --show-bin-path)/RoostLoad"
 
 tmp="$(mktemp -d)"
 server=""
-trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$server" ] && { kill -TERM "$server" 2>/dev/null; wait "$server" 2>/dev/null; }; rm -rf "$tmp"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 smtp=$(free_port); imap=$(free_port); pop3=$(free_port)
 echo secret > "$tmp/pw"

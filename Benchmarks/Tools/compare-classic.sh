@@ -10,7 +10,7 @@
 # prints a Markdown table for BENCHMARKS.md (also written to $OUT).
 #
 # Knobs (environment): SMTP_MESSAGES (3000), SMTP_SESSIONS (32), SMTP_SIZE (4096), IMAP_USERS ("10 50"),
-# IMAP_SECONDS (15), IMAP_POPULATE (100), POP3_USERS (10), POP3_MESSAGES (100), POP3_ROUNDS (3),
+# IMAP_SECONDS (15), IMAP_POPULATE (100), POP3_USERS (10), POP3_MESSAGES (100), POP3_ROUNDS (10),
 # REPEAT (1: how often the whole set is run), CASES ("smtp imap pop3"), OUT (/tmp/roost-compare.md),
 # SKIP_BUILD=1, SKIP_PEERS_SETUP=1 (peers already running).
 # Needs root (the peers' setup installs and starts Postfix and Dovecot).
@@ -20,7 +20,7 @@ cd "$root"
 shared="${ROOST_SHARED:-$root/../shared}"
 SMTP_MESSAGES="${SMTP_MESSAGES:-3000}"; SMTP_SESSIONS="${SMTP_SESSIONS:-32}"; SMTP_SIZE="${SMTP_SIZE:-4096}"
 IMAP_USERS="${IMAP_USERS:-10 50}"; IMAP_SECONDS="${IMAP_SECONDS:-15}"; IMAP_POPULATE="${IMAP_POPULATE:-100}"
-POP3_USERS="${POP3_USERS:-10}"; POP3_MESSAGES="${POP3_MESSAGES:-100}"; POP3_ROUNDS="${POP3_ROUNDS:-3}"
+POP3_USERS="${POP3_USERS:-10}"; POP3_MESSAGES="${POP3_MESSAGES:-100}"; POP3_ROUNDS="${POP3_ROUNDS:-10}"
 REPEAT="${REPEAT:-1}"; CASES="${CASES:-smtp imap pop3}"; OUT="${OUT:-/tmp/roost-compare.md}"
 # Roost's ports (the peers use 2625, 1243, 1210).
 R_SMTP=12525; R_IMAP=11143; R_POP3=11110
