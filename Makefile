@@ -4,7 +4,7 @@ DEV_DATA     ?= .roost-dev
 FUZZ_TIME    ?= 60
 FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzManageSieveSession FuzzSMTPSession FuzzIMAPCommand
 
-.PHONY: deps build run test fuzz bench clean
+.PHONY: deps build run test fuzz bench bench-compare clean
 
 deps:
 	@scripts/install-deps.sh
@@ -25,6 +25,7 @@ test: deps
 	@scripts/test-mailflow.sh
 	@scripts/test-managesieve.py
 	@scripts/compare-dovecot.sh
+	@scripts/test-loadgen.sh
 
 # libFuzzer targets live in their own package (Fuzz/) so normal builds never link libFuzzer.
 fuzz: deps
@@ -41,6 +42,10 @@ fuzz: deps
 # Benchmarks live in their own package (Benchmarks/) so product builds never compile them.
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+# Roost against Postfix -> Dovecot and Dovecot on loopback, same run (root; installs the peers).
+bench-compare: deps
+	@Benchmarks/Tools/compare-classic.sh
 
 clean:
 	rm -rf .build .build-fuzz Benchmarks/.build Fuzz/.build

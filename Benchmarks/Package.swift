@@ -9,6 +9,9 @@ let package = Package(
     dependencies: [
         .package(name: "Roost", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        // RoostLoad (issue 15); the same versions the main package resolves.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // Benchmark targets are added below, one per area (each a folder under Benchmarks/).
@@ -79,5 +82,18 @@ let package = Package(
             path: "IMAPViewBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // MARK: Load generators (issue 15): SMTP, IMAP and POP3 load against any server, with the
+        // server's CPU time read from /proc. Run: swift run -c release RoostLoad --help;
+        // Tools/compare-classic.sh runs it against Roost and Postfix/Dovecot (`make bench-compare`).
+        .executableTarget(
+            name: "RoostLoad",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/RoostLoad"
+        ),
+        // MARK: end Load generators
     ]
 )

@@ -151,7 +151,7 @@ final class RoostServer: Sendable {
             logger: logger)
         let authenticator = Authenticator(
             lookup: Authenticator.lookup(in: store), throttle: throttle,
-            policy: AuthenticationPolicy(allowPlaintextWithoutTLS: configuration.isDevelopment), metrics: metrics, logger: logger)
+            policy: AuthenticationPolicy(allowPlaintextWithoutTLS: configuration.allowsPlaintextAuthentication), metrics: metrics, logger: logger)
         let maildrops = MaildropLocks()
         // IMAP4rev1 \Recent: one record for all IMAP listeners, as the maildrop locks for POP3.
         let recentMarks = RecentMarks()

@@ -119,6 +119,39 @@ import Testing
         #expect(e?.message.hasPrefix("not valid TOML") == true)
     }
 
+    @Test func plaintextAuthOnlyWithLoopbackListeners() throws {
+        #expect(try parse("").allowsPlaintextAuthentication == false)
+        let loopback = try parse("""
+            [tls]
+            plaintext_auth_on_loopback = true
+            [[listeners]]
+            protocol = "imap"
+            address = "127.0.0.1"
+            port = 1143
+            tls = "none"
+            [[listeners]]
+            protocol = "pop3"
+            address = "::1"
+            """)
+        #expect(loopback.allowsPlaintextAuthentication)
+        // Without listeners, all standard ones are on 0.0.0.0: refused.
+        let everywhere = mistake("[tls]\nplaintext_auth_on_loopback = true\n")
+        #expect(everywhere?.key == "tls.plaintext_auth_on_loopback")
+        #expect(everywhere?.message.contains("0.0.0.0") == true)
+        let oneOpen = mistake("""
+            [tls]
+            plaintext_auth_on_loopback = true
+            [[listeners]]
+            protocol = "smtp"
+            address = "127.0.0.1"
+            [[listeners]]
+            protocol = "imap"
+            address = "192.0.2.1"
+            """)
+        #expect(oneOpen?.message.contains("imap listener is on 192.0.2.1") == true)
+        #expect(mistake("[tls]\nplaintext_auth_on_loopback = \"yes\"\n") != nil)
+    }
+
     @Test func developmentProfileMatchesTheDesignTable() {
         let dev = Configuration.development()
         #expect(dev.dataDirectory == ".roost-dev")

@@ -13,6 +13,9 @@ struct Configuration: Sendable, Equatable {
     /// True only for `roost serve --dev`: loopback only, plaintext AUTH allowed.
     var isDevelopment = false
 
+    /// Whether a password may be accepted on a connection without TLS.
+    var allowsPlaintextAuthentication: Bool { isDevelopment || tls.plaintextAuthOnLoopback }
+
     enum TLSMode: String, Sendable, CaseIterable { case none, starttls, implicit }
 
     enum ListenerProtocol: String, Sendable, CaseIterable {
@@ -50,6 +53,9 @@ struct Configuration: Sendable, Equatable {
     struct TLSFiles: Sendable, Equatable {
         var certificate: String
         var key: String
+        /// `[tls] plaintext_auth_on_loopback`: passwords without TLS, accepted only when every
+        /// listener is on a loopback address (benchmarks against peers that run without TLS).
+        var plaintextAuthOnLoopback = false
     }
 
     struct Limits: Sendable, Equatable {

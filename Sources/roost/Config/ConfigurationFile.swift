@@ -49,9 +49,10 @@ enum ConfigurationFile {
         }
 
         if let tls = try reader.table(table, "tls", path: []) {
-            try reader.allow(tls, path: ["tls"], keys: ["certificate", "key"])
+            try reader.allow(tls, path: ["tls"], keys: ["certificate", "key", "plaintext_auth_on_loopback"])
             if let v = try reader.string(tls, "certificate", path: ["tls"]) { config.tls.certificate = v }
             if let v = try reader.string(tls, "key", path: ["tls"]) { config.tls.key = v }
+            if let v = try reader.bool(tls, "plaintext_auth_on_loopback", path: ["tls"]) { config.tls.plaintextAuthOnLoopback = v }
         }
 
         if let value = table["listeners"] {
@@ -84,6 +85,12 @@ enum ConfigurationFile {
                 }
                 config.listeners.append(entry)
             }
+        }
+
+        // Passwords in the clear only where nobody but this machine can listen in.
+        if config.tls.plaintextAuthOnLoopback, let open = config.listeners.first(where: { !Self.isLoopback($0.address) }) {
+            throw reader.error(["tls", "plaintext_auth_on_loopback"], "needs every listener on a loopback address; the \(open.proto.rawValue) listener is on \(open.address)",
+                               hint: "set address = \"127.0.0.1\" (or \"::1\") on each [[listeners]] section, or remove the key")
         }
 
         if let limits = try reader.table(table, "limits", path: []) {
@@ -124,6 +131,13 @@ enum ConfigurationFile {
             if let v = try reader.int(metrics, "port", path: p, in: 1...65535) { config.metrics.port = v }
         }
         return config
+    }
+}
+
+extension ConfigurationFile {
+    /// 127.0.0.0/8 and ::1.
+    static func isLoopback(_ address: String) -> Bool {
+        address == "::1" || address.split(separator: ".").first == "127"
     }
 }
 
