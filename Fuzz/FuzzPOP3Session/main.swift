@@ -1,6 +1,7 @@
 // libFuzzer target: the POP3 command parser, session state machine and encoder must survive
 // any client input. Each input is split into lines (as the framer would) and fed to a session
-// whose effects succeed with a small canned maildrop; every reply is encoded and checked.
+// whose effects succeed with a small canned maildrop; every reply is encoded and checked. The
+// input is also RETR content for the piecewise stuffer.
 import FuzzDriver
 import Frontends
 import Journal
@@ -32,10 +33,30 @@ func check(_ response: POP3Response) {
     }
 }
 
+/// RETR's piecewise stuffer gives what the whole-message encoder gives, however the stored bytes
+/// are cut (here at places the input itself picks), and `crlfCount` is the CRLF form's size.
+func checkStuffer(_ stored: [UInt8]) {
+    var stuffer = POP3ContentStuffer()
+    var out: [UInt8] = []
+    var at = 0
+    var cut = 1
+    while at < stored.count {
+        let end = min(at + cut, stored.count)
+        stuffer.append(stored[at..<end], into: &out)
+        cut = Int(stored[at] % 7) + 1
+        at = end
+    }
+    stuffer.finish(into: &out)
+    let crlf = POP3Encoder.crlf(stored)
+    precondition(out == Array(POP3Encoder.encode(.content("", crlf)).dropFirst(5)))
+    precondition(POP3Encoder.crlfCount(stored) == crlf.count)
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    checkStuffer(bytes)
     var session = POP3Session(environment: .init(tlsActive: bytes.first.map { $0 & 1 == 0 } ?? true,
                                                  startTLSAvailable: true, plaintextAllowed: false))
     for line in bytes.split(separator: 10) {
