@@ -48,7 +48,12 @@ let package = Package(
         // Decisions about messages: inbound checks over DNS, and the Sieve language.
         .target(
             name: "Pipeline",
-            dependencies: ["Journal", "MailMessage"],
+            dependencies: [
+                "Journal", "MailMessage",
+                // SHA-256, RSA and Ed25519 for DKIM verification.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // System libcrypt (apt: libcrypt-dev) for crypt(3) password hashes.
@@ -178,7 +183,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline"],
+            dependencies: ["Pipeline", "Journal", "MailMessage", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
