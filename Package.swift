@@ -116,6 +116,7 @@ let package = Package(
                 "Journal",
                 "Projections",
                 "Frontends",
+                "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
