@@ -326,9 +326,7 @@ public struct SMTPHandler: ConnectionHandler {
         let deliveries = local, forwards = outbound, checks = message.checks
         let derive: @Sendable (UInt64) -> [any EventBody] = { first in
             let id = String(first)
-            // The decisions name the message they are about: same batch, `received` = its number.
-            var events: [any EventBody] = checks?.filterDecisions(context: context, received: first) ?? []
-            events += deliveries.map { delivery in
+            var events: [any EventBody] = deliveries.map { delivery in
                 let header = SMTPAddedHeaders.returnPath(mailFrom)
                     + SMTPAddedHeaders.received(connectionFacts, by: hostname, id: id, recipient: delivery.recipient, date: date)
                 return MessageDelivered(context: context, received: first, recipient: delivery.recipient, user: delivery.user,
@@ -339,6 +337,8 @@ public struct SMTPHandler: ConnectionHandler {
                                                        recipient: forwards.count == 1 ? forwards[0].address : nil, date: date)
                 events.append(OutboundQueued(context: context, received: first, mailFrom: mailFrom, recipients: forwards, addedHeader: header))
             }
+            // The decisions name the message they are about: same batch, `received` = its number.
+            events += checks?.filterDecisions(context: context, received: first) ?? []
             return events
         }
         do {
