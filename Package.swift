@@ -121,6 +121,7 @@ let package = Package(
                 "Journal",
                 "Projections",
                 "Frontends",
+                "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),

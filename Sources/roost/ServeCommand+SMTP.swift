@@ -1,9 +1,10 @@
 import Frontends
+import Pipeline
 
 extension RoostServer {
     /// One SMTP listener: MX (`smtp`) or submission (`submission` STARTTLS, `submissions` TLS).
     func smtpServer(_ listener: Configuration.Listener, mode: TLSMode, authenticator: Authenticator,
-                    limiter: ConnectionLimiter, rate: SMTPRateLimiter) -> Server<SMTPHandler> {
+                    limiter: ConnectionLimiter, rate: SMTPRateLimiter, pipeline: InboundPipeline? = nil) -> Server<SMTPHandler> {
         let limits = configuration.limits
         let timeouts = SMTPTimeouts(idle: .seconds(limits.smtpIdleTimeoutSeconds), partialLine: .seconds(limits.smtpLineTimeoutSeconds))
         let smtp = SMTPConfiguration(
@@ -13,7 +14,21 @@ extension RoostServer {
             configuration: ListenerConfiguration(name: listener.proto == .smtp ? "smtp" : "submission", host: listener.address,
                                                  port: listener.port, tls: mode, timeouts: timeouts.connectionTimeouts),
             handler: SMTPHandler(configuration: smtp, journal: journal, projector: projector, authenticator: authenticator,
-                                 rateLimiter: rate, metrics: metrics, logger: logger),
+                                 rateLimiter: rate, pipeline: pipeline, metrics: metrics, logger: logger),
             tls: tls, limiter: limiter, metrics: metrics, logger: logger)
+    }
+}
+
+extension RoostServer {
+    /// The MX listener's inbound checks over one shared resolver (and its cache), from `[dns]`
+    /// and `[pipeline]`/`[policy]`.
+    func inboundPipeline() -> InboundPipeline {
+        let dns = configuration.dns
+        let resolver: any DNSResolving = DNSTable()  // MERGE: LiveDNSResolver
+        logger.info("inbound checks", metadata: [
+            "stages": "\(configuration.inboundStageNames.joined(separator: ","))",
+            "nameservers": "\(dns.nameservers.isEmpty ? "system" : dns.nameservers.joined(separator: ","))",
+            "timeoutMs": "\(dns.timeoutMilliseconds)"])
+        return configuration.inboundPipeline(resolver: resolver)
     }
 }

@@ -1,0 +1,47 @@
+import Pipeline
+
+extension Configuration {
+    /// The stages `[pipeline] stages` names, or the profile's: the development profile evaluates
+    /// SPF and reverse DNS (no DNSBL); a server adds the sender-domain check, and DNSBL when
+    /// zones are configured.
+    var inboundStageNames: [String] {
+        if let stages = pipeline.stages { return stages }
+        if isDevelopment { return ["sender", "spf", "rdns"] }
+        return ["sender", "sender-domain", "spf", "rdns"] + (pipeline.dnsbl.isEmpty ? [] : ["dnsbl"])
+    }
+
+    /// The profile's policy with `[policy]` and the `[pipeline]` thresholds over it.
+    var inboundPolicy: InboundPolicy {
+        var policy = isDevelopment ? InboundPolicy.development : .standard
+        for (key, text) in pipeline.policy {
+            if let action = PolicyAction(text) { policy.actions[key] = action }
+        }
+        if let v = pipeline.junkScoreMilli { policy.junkScoreMilli = v }
+        if let v = pipeline.rejectScoreMilli { policy.rejectScoreMilli = v }
+        return policy
+    }
+
+    var dnsblZones: [DNSBLZone] {
+        pipeline.dnsbl.map { zone in
+            DNSBLZone(zone: zone.zone, meanings: Dictionary(uniqueKeysWithValues: zone.codes.compactMap { key, meaning in
+                IPAddress(key).map { ($0, meaning) }
+            }), scoreMilli: zone.scoreMilli)
+        }
+    }
+
+    /// The MX listener's checks over `resolver`.
+    func inboundPipeline(resolver: any DNSResolving) -> InboundPipeline {
+        let stages: [any InboundStage] = inboundStageNames.compactMap { name in
+            switch name {
+            case "sender": SenderSyntaxStage()
+            case "sender-domain": SenderDomainStage(resolver: resolver)
+            case "spf": nil  // MERGE: SPFStage(resolver: resolver)
+            case "rdns": ReverseDNSStage(resolver: resolver)
+            case "dnsbl": DNSBLStage(zones: dnsblZones, resolver: resolver)
+            default: nil
+            }
+        }
+        return InboundPipeline(stages: stages, policy: inboundPolicy,
+                               trustedNetworks: pipeline.trustedNetworks.compactMap(Configuration.parseNetwork))
+    }
+}
