@@ -6,8 +6,8 @@ extension Configuration {
     /// zones are configured.
     var inboundStageNames: [String] {
         if let stages = pipeline.stages { return stages }
-        if isDevelopment { return ["sender", "spf", "rdns"] }
-        return ["sender", "sender-domain", "spf", "rdns"] + (pipeline.dnsbl.isEmpty ? [] : ["dnsbl"])
+        if isDevelopment { return ["sender", "spf", "rdns", "dkim", "dmarc"] }
+        return ["sender", "sender-domain", "spf", "rdns"] + (pipeline.dnsbl.isEmpty ? [] : ["dnsbl"]) + ["dkim", "dmarc"]
     }
 
     /// The profile's policy with `[policy]` and the `[pipeline]` thresholds over it.
@@ -38,9 +38,21 @@ extension Configuration {
             case "spf": nil  // MERGE: SPFStage(resolver: resolver)
             case "rdns": ReverseDNSStage(resolver: resolver)
             case "dnsbl": DNSBLStage(zones: dnsblZones, resolver: resolver)
-            default: nil
+            default: nil  // the message stages below, run after DATA
             }
         }
+        return InboundPipeline(stages: stages, policy: inboundPolicy,
+                               trustedNetworks: pipeline.trustedNetworks.compactMap(Configuration.parseNetwork))
+    }
+
+    /// The stages that need the message (DKIM, then DMARC, which reads DKIM's and SPF's
+    /// decisions), in that order whatever order `[pipeline] stages` lists them; nil when none.
+    func messagePipeline(resolver: any DNSResolving) -> InboundPipeline? {
+        let names = inboundStageNames
+        var stages: [any InboundStage] = []
+        if names.contains("dkim") { stages.append(DKIMStage(resolver: resolver)) }
+        if names.contains("dmarc") { stages.append(DMARCStage(resolver: resolver)) }
+        guard !stages.isEmpty else { return nil }
         return InboundPipeline(stages: stages, policy: inboundPolicy,
                                trustedNetworks: pipeline.trustedNetworks.compactMap(Configuration.parseNetwork))
     }

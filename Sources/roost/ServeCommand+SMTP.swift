@@ -4,7 +4,8 @@ import Pipeline
 extension RoostServer {
     /// One SMTP listener: MX (`smtp`) or submission (`submission` STARTTLS, `submissions` TLS).
     func smtpServer(_ listener: Configuration.Listener, mode: TLSMode, authenticator: Authenticator,
-                    limiter: ConnectionLimiter, rate: SMTPRateLimiter, pipeline: InboundPipeline? = nil) -> Server<SMTPHandler> {
+                    limiter: ConnectionLimiter, rate: SMTPRateLimiter, pipeline: InboundPipeline? = nil,
+                    messagePipeline: InboundPipeline? = nil) -> Server<SMTPHandler> {
         let limits = configuration.limits
         let timeouts = SMTPTimeouts(idle: .seconds(limits.smtpIdleTimeoutSeconds), partialLine: .seconds(limits.smtpLineTimeoutSeconds))
         let smtp = SMTPConfiguration(
@@ -14,7 +15,8 @@ extension RoostServer {
             configuration: ListenerConfiguration(name: listener.proto == .smtp ? "smtp" : "submission", host: listener.address,
                                                  port: listener.port, tls: mode, timeouts: timeouts.connectionTimeouts),
             handler: SMTPHandler(configuration: smtp, journal: journal, projector: projector, authenticator: authenticator,
-                                 rateLimiter: rate, pipeline: pipeline, metrics: metrics, logger: logger),
+                                 rateLimiter: rate, pipeline: pipeline, messagePipeline: messagePipeline,
+                                 metrics: metrics, logger: logger),
             tls: tls, limiter: limiter, metrics: metrics, logger: logger)
     }
 }
@@ -30,5 +32,11 @@ extension RoostServer {
             "nameservers": "\(dns.nameservers.isEmpty ? "system" : dns.nameservers.joined(separator: ","))",
             "timeoutMs": "\(dns.timeoutMilliseconds)"])
         return configuration.inboundPipeline(resolver: resolver)
+    }
+
+    /// The checks after DATA (`dkim`, `dmarc` in `[pipeline] stages`) over the same kind of resolver.
+    func messagePipeline() -> InboundPipeline? {
+        let resolver: any DNSResolving = DNSTable()  // MERGE: LiveDNSResolver, shared with inboundPipeline()
+        return configuration.messagePipeline(resolver: resolver)
     }
 }

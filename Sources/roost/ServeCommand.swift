@@ -157,6 +157,7 @@ final class RoostServer: Sendable {
         let idle = Duration.seconds(limits.idleTimeoutSeconds)
         let smtpRate = SMTPRateLimiter(perMinute: limits.smtpMessagesPerMinute)
         let inbound = inboundPipeline()
+        let inboundMessage = messagePipeline()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         for listener in configuration.listeners {
             let mode: TLSMode = switch listener.tls {
@@ -190,7 +191,7 @@ final class RoostServer: Sendable {
                 services.append(try await bound(server))
             case .smtp, .submission, .submissions:
                 let server = smtpServer(listener, mode: mode, authenticator: authenticator, limiter: limiter, rate: smtpRate,
-                                        pipeline: inbound)
+                                        pipeline: inbound, messagePipeline: inboundMessage)
                 services.append(try await bound(server))
             }
         }

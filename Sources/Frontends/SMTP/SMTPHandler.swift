@@ -19,12 +19,17 @@ public struct SMTPHandler: ConnectionHandler {
     /// The inbound checks run at MAIL FROM on the MX listener (authenticated submission skips
     /// them). Without one, only the sender-syntax check runs.
     public let pipeline: InboundPipeline
+    /// The checks on the message itself (DKIM, DMARC) run after DATA on the MX listener, with
+    /// the MAIL FROM decisions as their prior decisions; nil runs none.
+    public let messagePipeline: InboundPipeline?
     public let metrics: RoostMetrics?
     public let logger: Logger
 
     public init(configuration: SMTPConfiguration, journal: Journal, projector: Projector, authenticator: Authenticator,
-                rateLimiter: SMTPRateLimiter, pipeline: InboundPipeline? = nil, metrics: RoostMetrics? = nil, logger: Logger) {
+                rateLimiter: SMTPRateLimiter, pipeline: InboundPipeline? = nil, messagePipeline: InboundPipeline? = nil,
+                metrics: RoostMetrics? = nil, logger: Logger) {
         self.pipeline = pipeline ?? InboundPipeline(stages: [SenderSyntaxStage()], policy: .standard)
+        self.messagePipeline = messagePipeline
         self.configuration = configuration
         self.journal = journal
         self.projector = projector
@@ -285,12 +290,35 @@ public struct SMTPHandler: ConnectionHandler {
             receivedAt: now, listener: listener)
         let context = context(connection, user: message.authentication?.user)
 
+        // DKIM and DMARC over the bytes as received; a refusal is recorded with the envelope.
+        var checks = message.checks
+        var authenticationResults: [UInt8] = []
+        if configuration.role == .mx, let messagePipeline {
+            var facts = InboundFacts(clientIP: IPAddress(clientIP), helo: message.helo, mailFrom: mailFrom,
+                                     recipients: message.recipients.map(\.mailbox.address), message: bytes,
+                                     tlsVersion: connection.tls?.version, listener: listener)
+            facts.receivedAt = now / 1_000_000
+            let verdict = await messagePipeline.evaluateMessage(facts, after: message.checks)
+            if let reply = verdict.reply {
+                await record(verdict.filterDecisions(context: context, received: 0, mailFrom: mailFrom, helo: message.helo,
+                                                     recipients: facts.recipients), connection: connection)
+                connection.logger.info("message checks refused", metadata: [
+                    "from": "\(mailFrom)", "verdict": "\(verdict.action.rawValue)", "reason": "\(verdict.reason)"])
+                return .refused(SMTPReply(reply.code, reply.enhanced, reply.text))
+            }
+            checks = verdict
+            // RFC 8601 §5: results claiming to be ours that came with the message are not ours.
+            if let renamed = AuthenticationResults.renamingForged(bytes, authservID: hostname) { bytes = renamed }
+            authenticationResults = AuthenticationResults.field(authservID: hostname, decisions: verdict.decisions.map(\.decision),
+                                                                mailFrom: mailFrom, helo: message.helo)
+        }
+
         // Each local user once, however many of the recipients lead to them; INBOX ids now,
         // outside the journal's writer thread.
         var local: [(recipient: String, user: UserID, mailbox: MailboxID)] = []
         var outbound: [EnvelopeRecipient] = []
         var seen: Set<UserID> = []
-        let junk = message.checks?.action == .junk
+        let junk = checks?.action == .junk
         do {
             for recipient in message.recipients {
                 switch recipient.route {
@@ -323,11 +351,11 @@ public struct SMTPHandler: ConnectionHandler {
             helo: message.helo, clientIP: clientIP, tlsVersion: connection.tls?.version,
             authenticatedAccount: message.authentication?.account, withProtocol: message.withProtocol)
         let received = MessageReceived(context: context, envelope: envelope, message: bytes)
-        let deliveries = local, forwards = outbound, checks = message.checks
+        let deliveries = local, forwards = outbound, finalChecks = checks, addedResults = authenticationResults
         let derive: @Sendable (UInt64) -> [any EventBody] = { first in
             let id = String(first)
             var events: [any EventBody] = deliveries.map { delivery in
-                let header = SMTPAddedHeaders.returnPath(mailFrom)
+                let header = SMTPAddedHeaders.returnPath(mailFrom) + addedResults
                     + SMTPAddedHeaders.received(connectionFacts, by: hostname, id: id, recipient: delivery.recipient, date: date)
                 return MessageDelivered(context: context, received: first, recipient: delivery.recipient, user: delivery.user,
                                         mailbox: delivery.mailbox, addedHeader: header)
@@ -338,7 +366,7 @@ public struct SMTPHandler: ConnectionHandler {
                 events.append(OutboundQueued(context: context, received: first, mailFrom: mailFrom, recipients: forwards, addedHeader: header))
             }
             // The decisions name the message they are about: same batch, `received` = its number.
-            events += checks?.filterDecisions(context: context, received: first) ?? []
+            events += finalChecks?.filterDecisions(context: context, received: first) ?? []
             return events
         }
         do {
@@ -346,7 +374,7 @@ public struct SMTPHandler: ConnectionHandler {
             connection.logger.info("message accepted", metadata: [
                 "id": "\(sequences[0])", "from": "\(mailFrom)", "recipients": "\(message.recipients.count)",
                 "size": "\(bytes.count)", "local": "\(local.count)", "outbound": "\(outbound.count)",
-                "checks": "\(message.checks.map { "\($0.action.rawValue) (\($0.reason))" } ?? "none")"])
+                "checks": "\(checks.map { "\($0.action.rawValue) (\($0.reason))" } ?? "none")"])
             return .accepted(id: String(sequences[0]))
         } catch {
             internalError("recording a message failed", connection: connection, metadata: ["error": "\(error)"])

@@ -118,6 +118,8 @@ public struct SMTPSession: Sendable {
         /// Durable and applied; `id` names it in the reply (the message-received sequence number).
         case accepted(id: String)
         case failed
+        /// The checks on the message itself (DKIM, DMARC) refused it; nothing was stored.
+        case refused(SMTPReply)
     }
 
     struct Transaction: Sendable, Hashable {
@@ -382,6 +384,7 @@ public struct SMTPSession: Sendable {
         switch outcome {
         case .accepted(let id): return ok(SMTPReply(250, "2.0.0", "Ok: queued as \(id)"))
         case .failed: return error(451, "4.3.0", "temporary failure storing the message, try again later")
+        case .refused(let reply): return error(reply)
         }
     }
 

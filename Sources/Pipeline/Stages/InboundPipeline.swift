@@ -95,6 +95,8 @@ public struct InboundPipeline: Sendable {
         case "spf": (550, "5.7.23")                                            // RFC 7372: SPF validation failed
         case "rdns": (550, "5.7.25")                                           // RFC 7372: reverse DNS validation failed
         case "dnsbl": (554, "5.7.1")
+        case "dmarc": (550, "5.7.26")                                          // RFC 7372: multiple authentication checks failed
+        case "dkim": (550, "5.7.20")                                           // RFC 7372: no passing DKIM signature
         default: (550, "5.7.1")
         }
     }
@@ -107,6 +109,7 @@ public struct InboundPipeline: Sendable {
         case ("rdns", "none"): "client has no reverse DNS"
         case ("rdns", _): "client reverse DNS not confirmed"
         case ("dnsbl", _): "client address blocked"
+        case ("dmarc", let r): "rejected by the sender domain's DMARC policy (\(r))"
         case (let s, let r): "\(s) \(r)"
         }
         return what + ": " + evidence(decision)

@@ -88,6 +88,9 @@ public struct InboundPolicy: Hashable, Sendable {
         "spf.permerror": .score(1000),
         "rdns.none": .score(1500), "rdns.unconfirmed": .score(1000),
         "dnsbl.listed": .reject,
+        // The From domain's own DMARC request (RFC 7489 §6.7): reject, or quarantine to Junk.
+        "dmarc.reject": .reject, "dmarc.quarantine": .junk, "dmarc.fail": .score(1000),
+        "dkim.fail": .score(500),
     ], junkScoreMilli: 5000)
 
     /// The development profile: everything evaluated and scored, nothing refused but what the
@@ -96,6 +99,7 @@ public struct InboundPolicy: Hashable, Sendable {
         "sender.invalid": .reject,
         "spf.fail": .junk, "spf.softfail": .score(2000), "spf.neutral": .score(500), "spf.permerror": .score(1000),
         "rdns.none": .score(1500), "rdns.unconfirmed": .score(1000),
+        "dmarc.reject": .junk, "dmarc.quarantine": .junk, "dmarc.fail": .score(1000), "dkim.fail": .score(500),
     ], junkScoreMilli: 5000)
 }
 

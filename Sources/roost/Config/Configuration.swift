@@ -93,7 +93,7 @@ struct Configuration: Sendable, Equatable {
     /// `[pipeline]` and `[policy]`: which inbound checks run on the MX listener, and what their
     /// results do.
     struct Pipeline: Sendable, Equatable {
-        static let knownStages = ["sender", "sender-domain", "spf", "rdns", "dnsbl"]
+        static let knownStages = ["sender", "sender-domain", "spf", "rdns", "dnsbl", "dkim", "dmarc"]
         /// The results each stage can give, for checking `[policy]` keys.
         static let results: [String: Set<String>] = [
             "sender": ["valid", "invalid", "null"],

@@ -42,12 +42,13 @@ import Testing
             try? FileManager.default.removeItem(atPath: directory)
         }
 
-        func run(pipeline: InboundPipeline? = nil, _ body: (Int) async throws -> Void) async throws {
+        func run(pipeline: InboundPipeline? = nil, messagePipeline: InboundPipeline? = nil, _ body: (Int) async throws -> Void) async throws {
             var logger = Logger(label: "smtp-test")
             logger.logLevel = .warning
             let authenticator = Authenticator(lookup: Authenticator.lookup(in: store), throttle: AuthenticationThrottle(logger: logger), logger: logger)
             let handler = SMTPHandler(configuration: SMTPConfiguration(role: .mx, hostname: "mx.example.org"), journal: journal,
-                                      projector: projector, authenticator: authenticator, rateLimiter: SMTPRateLimiter(perMinute: 0), pipeline: pipeline, logger: logger)
+                                      projector: projector, authenticator: authenticator, rateLimiter: SMTPRateLimiter(perMinute: 0), pipeline: pipeline,
+                                      messagePipeline: messagePipeline, logger: logger)
             let server = Server(configuration: .init(name: "smtp", host: "127.0.0.1", port: 0, tls: .none), handler: handler, logger: logger)
             let port = try await server.bind().port!
             try await withThrowingTaskGroup(of: Void.self) { group in
