@@ -152,7 +152,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoostTests",
-            dependencies: ["roost"],
+            dependencies: ["roost", "Pipeline"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

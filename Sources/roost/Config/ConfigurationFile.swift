@@ -168,7 +168,8 @@ enum ConfigurationFile {
                     guard let name = try reader.string(zone, "zone", path: zp, index: index) else {
                         throw reader.error(zp, "a DNSBL entry needs `zone`", index: index, hint: "e.g. zone = \"bl.example.net\"")
                     }
-                    var entry = Configuration.Pipeline.Zone(zone: try reader.hostname(name.lowercased(), key: "zone", path: zp))
+                    let absolute = name.hasSuffix(".") ? String(name.dropLast()) : name
+                    var entry = Configuration.Pipeline.Zone(zone: try reader.hostname(absolute.lowercased(), key: "zone", path: zp))
                     if let v = try reader.score(zone, "score", path: zp, index: index) { entry.scoreMilli = v }
                     if let codes = zone["codes"] {
                         guard let codes = codes.table else {
