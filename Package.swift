@@ -152,7 +152,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoostTests",
-            dependencies: ["roost", "Pipeline"],
+            dependencies: ["roost", "Pipeline", "Journal"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
