@@ -45,10 +45,12 @@ let package = Package(
             dependencies: ["Journal", "MailMessage", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // System libresolv (part of libc6-dev) for the DNS resolver the inbound checks share.
+        .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
         // Decisions about messages: inbound checks over DNS, and the Sieve language.
         .target(
             name: "Pipeline",
-            dependencies: ["Journal", "MailMessage"],
+            dependencies: ["Journal", "MailMessage", "CResolv"],
             swiftSettings: swiftSettings
         ),
         // System libcrypt (apt: libcrypt-dev) for crypt(3) password hashes.
