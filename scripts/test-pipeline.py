@@ -5,6 +5,7 @@ the junked message; checks of `roost audit --json` output."""
 import imaplib
 import json
 import smtplib
+import ssl
 import sys
 
 def expect(cond, what):
@@ -13,7 +14,9 @@ def expect(cond, what):
         sys.exit(1)
 
 def client(F, source):
-    return smtplib.SMTP("127.0.0.1", F["mx"], local_hostname="mail.pipeline.test", timeout=30, source_address=(source, 0))
+    s = smtplib.SMTP("127.0.0.1", F["mx"], local_hostname="mail.pipeline.test", timeout=30, source_address=(source, 0))
+    expect(s.ehlo()[0] == 250, "EHLO")
+    return s
 
 def message(mid, sender, subject):
     return (f"From: {sender}\r\nTo: alice@example.org\r\nSubject: {subject}\r\nMessage-ID: <{mid}>\r\n"
@@ -56,6 +59,9 @@ def send(F):
 
     # IMAP: the softfail message is in Junk, not INBOX; read it and move it to INBOX.
     m = imaplib.IMAP4("127.0.0.1", F["imap"], timeout=30)
+    ctx = ssl.create_default_context(cafile=F["cafile"])
+    ctx.check_hostname = False  # the certificate names the configured hostname, not 127.0.0.1
+    m.starttls(ssl_context=ctx)
     m.login(F["alice"], F["alice_password"])
     m.select("INBOX")
     typ, data = m.search(None, "HEADER", "Message-ID", "pass-1@pipeline.test")

@@ -96,7 +96,7 @@ start
 grep -q 'inbound checks.*stages=sender,sender-domain,spf,rdns,dnsbl' "$tmp/serve.log" || fail "the pipeline was not configured: $(grep inbound "$tmp/serve.log")"
 fixture="$tmp/fixture.json"
 cat > "$fixture" <<JSON
-{"mx": $mx, "imap": $imap, "alice": "alice@example.org", "alice_password": "$(cat "$tmp/pw-alice")", "out": "$tmp/sent.json"}
+{"mx": $mx, "imap": $imap, "cafile": "$tmp/data/tls/cert.pem", "alice": "alice@example.org", "alice_password": "$(cat "$tmp/pw-alice")", "out": "$tmp/sent.json"}
 JSON
 python3 scripts/test-pipeline.py send "$fixture" || fail "SMTP scenarios"
 

@@ -24,7 +24,12 @@ extension RoostServer {
     /// and `[pipeline]`/`[policy]`.
     func inboundPipeline() -> InboundPipeline {
         let dns = configuration.dns
-        let resolver: any DNSResolving = DNSTable()  // MERGE: LiveDNSResolver
+        let servers = dns.nameservers.compactMap { entry -> DNSServerAddress? in
+            guard let colon = entry.lastIndex(of: ":"), let port = UInt16(entry[entry.index(after: colon)...]) else { return nil }
+            return DNSServerAddress(host: String(entry[..<colon]), port: port)
+        }
+        let resolver = LiveDNSResolver(nameservers: servers.isEmpty ? nil : servers,
+                                       timeout: .milliseconds(dns.timeoutMilliseconds), attempts: dns.attempts)
         logger.info("inbound checks", metadata: [
             "stages": "\(configuration.inboundStageNames.joined(separator: ","))",
             "nameservers": "\(dns.nameservers.isEmpty ? "system" : dns.nameservers.joined(separator: ","))",

@@ -356,10 +356,14 @@ extension Reader {
             host = Substring(s)
             port = "53"
         }
-        guard IPAddress(String(host)) != nil, let n = Int(port), (1...65535).contains(n) else {
-            throw error(path + [key], "\"\(s)\" is not an IP address with an optional port", hint: "e.g. \"127.0.0.1:5353\", \"[::1]:53\" or \"192.0.2.53\"")
+        guard let address = IPAddress(String(host)), let n = Int(port), (1...65535).contains(n) else {
+            throw error(path + [key], "\"\(s)\" is not an IP address with an optional port", hint: "e.g. \"127.0.0.1:5353\" or \"192.0.2.53\"")
         }
-        return (host.contains(":") ? "[\(host)]" : String(host)) + ":\(n)"
+        // The resolver (libresolv) is given IPv4 nameservers only.
+        guard address.isIPv4 else {
+            throw error(path + [key], "\"\(s)\": nameservers must be IPv4 addresses", hint: "e.g. \"127.0.0.1:53\"; leave nameservers out to use /etc/resolv.conf")
+        }
+        return address.description + ":\(n)"
     }
 
     /// Seconds as a whole or decimal number.
