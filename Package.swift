@@ -45,11 +45,13 @@ let package = Package(
             dependencies: ["Journal", "MailMessage", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // System libresolv (part of libc6-dev) for the DNS resolver the inbound checks share.
+        .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
         // Decisions about messages: inbound checks over DNS, and the Sieve language.
         .target(
             name: "Pipeline",
             dependencies: [
-                "Journal", "MailMessage",
+                "Journal", "MailMessage", "CResolv",
                 // SHA-256, RSA and Ed25519 for DKIM verification.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -157,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoostTests",
-            dependencies: ["roost"],
+            dependencies: ["roost", "Pipeline", "Journal"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

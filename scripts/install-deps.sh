@@ -11,6 +11,7 @@ APT_PACKAGES=(
   fetchmail mpop                                                # POP3 client tests
   swaks msmtp libnet-ssleay-perl libio-socket-ssl-perl          # SMTP client tests (swaks TLS needs Net::SSLeay)
   isync offlineimap3 mutt tmux                                  # IMAP client tests (mbsync, offlineimap, mutt under tmux)
+  knot knot-dnsutils                                            # DNS test server (scripts/dns-test-server.sh), kdig
   opendkim opendkim-tools                                       # DKIM signers for the verification tests
 )
 PIP_PACKAGES=(passlib sievelib)

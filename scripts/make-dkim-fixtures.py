@@ -3,7 +3,7 @@
 opendkim-testmsg for an rsa-sha1 signature), tampers with some, and writes them with the
 public keys as a DNS zone and the result Roost must give for each signature.
 
-    scripts/make-dkim-fixtures.py OUT     # writes OUT/dkim/*.eml, OUT/dkim/expected.tsv, OUT/dns/dkim.zone
+    scripts/make-dkim-fixtures.py OUT     # writes OUT/dkim/*.eml, OUT/dkim/expected.tsv, OUT/dns/dkim.test.zone
 
 Tests/Fixtures holds one run of it (the keys are fresh each run and test-only); the unit tests
 also run it into a temporary folder, so a fresh signature by each tool is verified every time.
@@ -32,6 +32,14 @@ BASE = (
     b"Alice\r\n"
     b"\r\n"
     b"\r\n"
+)
+
+
+# DMARC for the same domain, for the end-to-end tests: reject for dkim.test, quarantine for its
+# subdomains (sp=), monitoring only for monitor.dkim.test, which has a record of its own.
+DMARC_RECORDS = (
+    '_dmarc IN TXT "v=DMARC1; p=reject; sp=quarantine"\n'
+    '_dmarc.monitor IN TXT "v=DMARC1; p=none"\n'
 )
 
 
@@ -184,11 +192,12 @@ def main(out):
                 m.write(msg)
             for index, e in enumerate(expected):
                 f.write(f"{name}.eml\t{index}\t{e}\n")
-    with open(os.path.join(out, "dns", "dkim.zone"), "w") as f:
+    with open(os.path.join(out, "dns", "dkim.test.zone"), "w") as f:
         f.write(f"; DKIM test keys (test-only), written by scripts/make-dkim-fixtures.py\n$ORIGIN {DOMAIN}.\n$TTL 300\n")
         f.write(f"@ IN SOA ns.{DOMAIN}. hostmaster.{DOMAIN}. 1 3600 600 86400 300\n@ IN NS ns.{DOMAIN}.\nns IN A 127.0.0.1\n")
         for selector, text in sorted(records.items()):
             f.write(f"{selector}._domainkey IN TXT {txt_strings(text)}\n")
+        f.write(DMARC_RECORDS)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,8 @@ extension RoostServer {
 extension RoostServer {
     /// The MX listener's inbound checks over one shared resolver (and its cache), from `[dns]`
     /// and `[pipeline]`/`[policy]`.
-    func inboundPipeline() -> InboundPipeline {
+    func inboundPipeline(resolver: any DNSResolving) -> InboundPipeline {
         let dns = configuration.dns
-        let resolver: any DNSResolving = DNSTable()  // MERGE: LiveDNSResolver
         logger.info("inbound checks", metadata: [
             "stages": "\(configuration.inboundStageNames.joined(separator: ","))",
             "nameservers": "\(dns.nameservers.isEmpty ? "system" : dns.nameservers.joined(separator: ","))",
@@ -34,9 +33,19 @@ extension RoostServer {
         return configuration.inboundPipeline(resolver: resolver)
     }
 
-    /// The checks after DATA (`dkim`, `dmarc` in `[pipeline] stages`) over the same kind of resolver.
-    func messagePipeline() -> InboundPipeline? {
-        let resolver: any DNSResolving = DNSTable()  // MERGE: LiveDNSResolver, shared with inboundPipeline()
-        return configuration.messagePipeline(resolver: resolver)
+    /// The resolver (and cache) the envelope and message checks share, from `[dns]`.
+    func inboundResolver() -> LiveDNSResolver {
+        let dns = configuration.dns
+        let servers = dns.nameservers.compactMap { entry -> DNSServerAddress? in
+            guard let colon = entry.lastIndex(of: ":"), let port = UInt16(entry[entry.index(after: colon)...]) else { return nil }
+            return DNSServerAddress(host: String(entry[..<colon]), port: port)
+        }
+        return LiveDNSResolver(nameservers: servers.isEmpty ? nil : servers,
+                               timeout: .milliseconds(dns.timeoutMilliseconds), attempts: dns.attempts)
+    }
+
+    /// The checks after DATA (`dkim`, `dmarc` in `[pipeline] stages`).
+    func messagePipeline(resolver: any DNSResolving) -> InboundPipeline? {
+        configuration.messagePipeline(resolver: resolver)
     }
 }

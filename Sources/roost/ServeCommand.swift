@@ -156,8 +156,9 @@ final class RoostServer: Sendable {
         // `[limits] idle_timeout`; its default (600 s) meets RFC 1939's 10 minutes for POP3.
         let idle = Duration.seconds(limits.idleTimeoutSeconds)
         let smtpRate = SMTPRateLimiter(perMinute: limits.smtpMessagesPerMinute)
-        let inbound = inboundPipeline()
-        let inboundMessage = messagePipeline()
+        let resolver = inboundResolver()
+        let inbound = inboundPipeline(resolver: resolver)
+        let inboundMessage = messagePipeline(resolver: resolver)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         for listener in configuration.listeners {
             let mode: TLSMode = switch listener.tls {

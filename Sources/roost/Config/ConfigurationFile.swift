@@ -168,7 +168,8 @@ enum ConfigurationFile {
                     guard let name = try reader.string(zone, "zone", path: zp, index: index) else {
                         throw reader.error(zp, "a DNSBL entry needs `zone`", index: index, hint: "e.g. zone = \"bl.example.net\"")
                     }
-                    var entry = Configuration.Pipeline.Zone(zone: try reader.hostname(name.lowercased(), key: "zone", path: zp))
+                    let absolute = name.hasSuffix(".") ? String(name.dropLast()) : name
+                    var entry = Configuration.Pipeline.Zone(zone: try reader.hostname(absolute.lowercased(), key: "zone", path: zp))
                     if let v = try reader.score(zone, "score", path: zp, index: index) { entry.scoreMilli = v }
                     if let codes = zone["codes"] {
                         guard let codes = codes.table else {
@@ -355,10 +356,14 @@ extension Reader {
             host = Substring(s)
             port = "53"
         }
-        guard IPAddress(String(host)) != nil, let n = Int(port), (1...65535).contains(n) else {
-            throw error(path + [key], "\"\(s)\" is not an IP address with an optional port", hint: "e.g. \"127.0.0.1:5353\", \"[::1]:53\" or \"192.0.2.53\"")
+        guard let address = IPAddress(String(host)), let n = Int(port), (1...65535).contains(n) else {
+            throw error(path + [key], "\"\(s)\" is not an IP address with an optional port", hint: "e.g. \"127.0.0.1:5353\" or \"192.0.2.53\"")
         }
-        return (host.contains(":") ? "[\(host)]" : String(host)) + ":\(n)"
+        // The resolver (libresolv) is given IPv4 nameservers only.
+        guard address.isIPv4 else {
+            throw error(path + [key], "\"\(s)\": nameservers must be IPv4 addresses", hint: "e.g. \"127.0.0.1:53\"; leave nameservers out to use /etc/resolv.conf")
+        }
+        return address.description + ":\(n)"
     }
 
     /// Seconds as a whole or decimal number.

@@ -15,7 +15,7 @@ extension SMTPServerTests {
 
     /// The py2048 key from the DKIM fixtures' zone, and DMARC records for the test domains.
     static func dmarcTable() throws -> DNSTable {
-        let zone = String(decoding: try Data(contentsOf: fixtures.appendingPathComponent("dns/dkim.zone")), as: UTF8.self)
+        let zone = String(decoding: try Data(contentsOf: fixtures.appendingPathComponent("dns/dkim.test.zone")), as: UTF8.self)
         let line = try #require(zone.split(separator: "\n").first { $0.hasPrefix("py2048._domainkey ") })
         let strings = line.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { Array($0.element.utf8) }
         return DNSTable(records: [

@@ -3,7 +3,7 @@ import Testing
 @testable import Pipeline
 
 /// Messages signed by dkimpy and OpenDKIM (scripts/make-dkim-fixtures.py), verified by Roost
-/// against the keys of Tests/Fixtures/dns/dkim.zone.
+/// against the keys of Tests/Fixtures/dns/dkim.test.zone.
 @Suite struct DKIMFixtureTests {
     /// After the committed fixtures were signed (their t=), so none is in the future.
     static let now: Int64 = 1_796_200_000
@@ -23,7 +23,7 @@ import Testing
     /// Every expectation met, and no fixture without one.
     static func check(fixtures root: URL, now: Int64 = now) async throws {
         let dir = root.appendingPathComponent("dkim")
-        let table = try ZoneFile.table([root.appendingPathComponent("dns/dkim.zone")])
+        let table = try ZoneFile.table([root.appendingPathComponent("dns/dkim.test.zone")])
         let verifier = DKIMVerifier(resolver: table)
         let expected = try expectations(dir)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".eml") }.sorted()
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func theTestingFlagAndLengthLimitAreReported() async throws {
-        let table = try ZoneFile.table([TestFiles.fixtures.appendingPathComponent("dns/dkim.zone")])
+        let table = try ZoneFile.table([TestFiles.fixtures.appendingPathComponent("dns/dkim.test.zone")])
         let verifier = DKIMVerifier(resolver: table)
         let dir = TestFiles.fixtures.appendingPathComponent("dkim")
         let testing = await verifier.verify(try TestFiles.bytes(dir.appendingPathComponent("dkimpy-testing.eml")), now: Self.now)
@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func aResolverFailureIsATemporaryError() async throws {
-        let table = try ZoneFile.table([TestFiles.fixtures.appendingPathComponent("dns/dkim.zone")],
+        let table = try ZoneFile.table([TestFiles.fixtures.appendingPathComponent("dns/dkim.test.zone")],
                                        failing: ["py2048._domainkey.dkim.test"])
         let results = await DKIMVerifier(resolver: table).verify(
             try TestFiles.bytes(TestFiles.fixtures.appendingPathComponent("dkim/dkimpy-rsa-relaxed.eml")), now: Self.now)

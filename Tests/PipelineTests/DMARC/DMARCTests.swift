@@ -172,7 +172,7 @@ import Testing
 /// The stage end to end over the DKIM fixtures: DKIM verified for real, SPF as recorded.
 @Suite struct DMARCStageTests {
     @Test func consumesTheSPFAndDKIMDecisions() async throws {
-        let zone = try ZoneFile.table([TestFiles.fixtures.appendingPathComponent("dns/dkim.zone")])
+        let zone = try ZoneFile.table([TestFiles.fixtures.appendingPathComponent("dns/dkim.test.zone")])
         var records = zone.records
         records["_dmarc.dkim.test"] = [.txt([Array("v=DMARC1; p=reject".utf8)])]
         let dns = DNSTable(records: records)
