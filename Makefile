@@ -24,6 +24,7 @@ test: deps
 	@scripts/test-tls.sh
 	@scripts/test-managesieve.py
 	@scripts/compare-dovecot.sh
+	@scripts/test-dmarc.sh
 
 # libFuzzer targets live in their own package (Fuzz/) so normal builds never link libFuzzer.
 fuzz: deps

@@ -51,6 +51,8 @@ stop
 rm -rf "$run"; mkdir -p "$run/db" "$run/zones"
 # Copies, so Knot never writes next to the fixtures (and a read-only checkout works).
 cp "$zones"/*.zone "$run/zones/"
+# ROOST_DNS_EXTRA_ZONES=<dir>: zones a test wrote itself (fresh DKIM keys), replacing same-named ones.
+if [[ -n "${ROOST_DNS_EXTRA_ZONES:-}" ]]; then cp "$ROOST_DNS_EXTRA_ZONES"/*.zone "$run/zones/"; fi
 # Not a zone file: Knot refuses to load it, and answers SERVFAIL for the zone.
 printf 'this is not a zone file (\n' > "$run/zones/servfail.test.zone"
 

@@ -101,6 +101,9 @@ struct Configuration: Sendable, Equatable {
             "spf": ["none", "neutral", "pass", "fail", "softfail", "temperror", "permerror", "skipped"],
             "rdns": ["confirmed", "unconfirmed", "none", "temperror", "skipped"],
             "dnsbl": ["listed", "none", "temperror", "skipped"],
+            "dkim": ["pass", "fail", "policy", "neutral", "temperror", "permerror", "none", "skipped"],
+            // A failing message's result is the disposition its domain asked for (docs/pipeline.md).
+            "dmarc": ["pass", "reject", "quarantine", "fail", "none", "temperror", "permerror", "skipped"],
         ]
         struct Zone: Sendable, Equatable {
             var zone: String
