@@ -1,6 +1,17 @@
 import Pipeline
 
 extension Configuration {
+    /// A resolver (with its cache) over `[dns]`: the system's, or the configured nameservers.
+    func dnsResolver() -> LiveDNSResolver {
+        let dns = self.dns
+        let servers = dns.nameservers.compactMap { entry -> DNSServerAddress? in
+            guard let colon = entry.lastIndex(of: ":"), let port = UInt16(entry[entry.index(after: colon)...]) else { return nil }
+            return DNSServerAddress(host: String(entry[..<colon]), port: port)
+        }
+        return LiveDNSResolver(nameservers: servers.isEmpty ? nil : servers,
+                               timeout: .milliseconds(dns.timeoutMilliseconds), attempts: dns.attempts)
+    }
+
     /// The stages `[pipeline] stages` names, or the profile's: the development profile evaluates
     /// SPF and reverse DNS (no DNSBL); a server adds the sender-domain check, and DNSBL when
     /// zones are configured.

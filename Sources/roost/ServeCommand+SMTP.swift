@@ -34,15 +34,7 @@ extension RoostServer {
     }
 
     /// The resolver (and cache) the envelope and message checks share, from `[dns]`.
-    func inboundResolver() -> LiveDNSResolver {
-        let dns = configuration.dns
-        let servers = dns.nameservers.compactMap { entry -> DNSServerAddress? in
-            guard let colon = entry.lastIndex(of: ":"), let port = UInt16(entry[entry.index(after: colon)...]) else { return nil }
-            return DNSServerAddress(host: String(entry[..<colon]), port: port)
-        }
-        return LiveDNSResolver(nameservers: servers.isEmpty ? nil : servers,
-                               timeout: .milliseconds(dns.timeoutMilliseconds), attempts: dns.attempts)
-    }
+    func inboundResolver() -> LiveDNSResolver { configuration.dnsResolver() }
 
     /// The checks after DATA (`dkim`, `dmarc` in `[pipeline] stages`).
     func messagePipeline(resolver: any DNSResolving) -> InboundPipeline? {
