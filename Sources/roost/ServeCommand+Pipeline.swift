@@ -35,7 +35,7 @@ extension Configuration {
             switch name {
             case "sender": SenderSyntaxStage()
             case "sender-domain": SenderDomainStage(resolver: resolver)
-            case "spf": nil  // MERGE: SPFStage(resolver: resolver)
+            case "spf": SPFStage(resolver: resolver, receiver: hostname)
             case "rdns": ReverseDNSStage(resolver: resolver)
             case "dnsbl": DNSBLStage(zones: dnsblZones, resolver: resolver)
             default: nil
