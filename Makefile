@@ -21,6 +21,7 @@ test: deps
 	@scripts/test-cli.sh
 	@scripts/test-serve.sh
 	@scripts/test-smtp.sh
+	@scripts/test-pipeline.sh
 	@scripts/test-tls.sh
 	@scripts/test-managesieve.py
 	@scripts/compare-dovecot.sh

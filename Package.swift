@@ -124,6 +124,7 @@ let package = Package(
                 "Projections",
                 "Frontends",
                 "Pipeline",
+                "MailMessage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 import Foundation
 import Journal
+import MailMessage
 
 /// A message's story from the journal: how it arrived, every decision about it, where it was
 /// delivered, and what happened to it afterwards. Built from events only (read-only), so it
@@ -71,7 +72,7 @@ enum Audit {
             guard view.type == EventType.messageReceived.rawValue || view.type == EventType.messageAppended.rawValue,
                   let event = try? Event.decode(type: view.type, payload: view.payload) else { return }
             let bytes = (event.body as? MessageReceived)?.message ?? (event.body as? MessageAppended)?.message ?? []
-            if let mid = header("message-id", in: bytes), normalizedMessageID(mid) == wanted { found.append(view.sequence) }
+            if let mid = identity(of: bytes).messageID, normalizedMessageID(mid) == wanted { found.append(view.sequence) }
         }
         return found
     }
@@ -83,34 +84,12 @@ enum Audit {
         return t
     }
 
-    /// An unfolded header field's value from the header section (first 64 KiB), or nil.
-    static func header(_ name: String, in message: [UInt8]) -> String? {
-        let limit = min(message.count, 65_536)
-        var lines: [String] = []
-        var start = 0, i = 0
-        while i < limit {
-            if message[i] == 0x0A {
-                var end = i
-                if end > start, message[end - 1] == 0x0D { end -= 1 }
-                if end == start { break }  // the blank line ends the header
-                lines.append(String(decoding: message[start..<end], as: UTF8.self))
-                start = i + 1
-            }
-            i += 1
-        }
-        var value: String?
-        for line in lines {
-            if let v = value, line.first == " " || line.first == "\t" {
-                value = v + " " + line.trimmingCharacters(in: .whitespaces)
-                continue
-            }
-            if value != nil { break }
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            if line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == name {
-                value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return value
+    /// The Message-ID (with angle brackets) and Subject, read with the message parser (bounded
+    /// and fuzzed: the bytes came from the internet).
+    static func identity(of message: [UInt8]) -> (messageID: String?, subject: String?) {
+        let parsed = Message(bytes: message)
+        let id = parsed.field(named: "Message-ID").flatMap { MessageID.parseList(parsed.unfoldedValue(of: $0)).first }
+        return (id.map { "<\($0)>" }, parsed.value(named: "Subject"))
     }
 
     /// The stories of `targets` (message-received or message-appended sequence numbers), in one
@@ -129,13 +108,11 @@ enum Audit {
             switch event.body {
             case let e as MessageReceived where targets.contains(seq):
                 var story = AuditStory(sequence: seq, time: time, received: e)
-                story.messageID = header("message-id", in: e.message)
-                story.subject = header("subject", in: e.message)
+                (story.messageID, story.subject) = identity(of: e.message)
                 stories[seq] = story
             case let e as MessageAppended where targets.contains(seq):
                 var story = AuditStory(sequence: seq, time: time, appended: e)
-                story.messageID = header("message-id", in: e.message)
-                story.subject = header("subject", in: e.message)
+                (story.messageID, story.subject) = identity(of: e.message)
                 stories[seq] = story
                 live[e.mailbox, default: [:]][MessageRef(event: seq)] = seq
                 add(seq, "appended", e.context, "appended to \(names.mailbox(e.mailbox))" + flagText(e.flags))

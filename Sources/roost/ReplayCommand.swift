@@ -68,7 +68,7 @@ struct ReplayCommand: AsyncParsableCommand {
             if !changes.isEmpty { changed.append((past, verdict, changes)) }
         }
         for (past, _, changes) in changed {
-            let id = Audit.header("message-id", in: past.received.message) ?? "(no Message-ID)"
+            let id = Audit.identity(of: past.received.message).messageID ?? "(no Message-ID)"
             print("#\(past.sequence) \(id) from <\(past.received.envelope.mailFrom)>:")
             for c in changes { print("  \(c.stage): \(c.before) → \(c.after)" + (c.evidence.isEmpty ? "" : "  (\(c.evidence))")) }
         }

@@ -46,7 +46,7 @@ extension Configuration {
             switch name {
             case "sender": SenderSyntaxStage()
             case "sender-domain": SenderDomainStage(resolver: resolver)
-            case "spf": SPFStage(resolver: resolver)
+            case "spf": SPFStage(resolver: resolver, receiver: hostname)
             case "rdns": ReverseDNSStage(resolver: resolver)
             case "dnsbl": DNSBLStage(zones: dnsblZones, resolver: resolver)
             default: nil  // the message stages below, run after DATA

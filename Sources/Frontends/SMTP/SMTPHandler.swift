@@ -191,6 +191,11 @@ public struct SMTPHandler: ConnectionHandler {
                 return .refused(SMTPReply(451, "4.3.0", "temporary lookup failure"))
             }
         case .mx:
+            // The rate limit first: a flood of refused transactions costs no DNS work.
+            if case .refused(let first) = await rateLimiter.admit(connection.client) {
+                await rateLimited(first: first, connection: connection)
+                return .refused(SMTPReply(450, "4.7.1", "rate limit exceeded, try again later"))
+            }
             let facts = InboundFacts(
                 clientIP: connection.remoteAddress?.ipAddress.flatMap(IPAddress.init), helo: session.helo ?? "",
                 mailFrom: mailbox?.address ?? "", tlsVersion: connection.tls?.version, listener: "mx")
@@ -203,10 +208,6 @@ public struct SMTPHandler: ConnectionHandler {
                     "from": "\(facts.mailFrom)", "verdict": "\(verdict.action.rawValue)", "reason": "\(verdict.reason)"])
                 let shown = mailbox.map { "<\($0.address)>: " } ?? "<>: "
                 return .refused(SMTPReply(reply.code, reply.enhanced, shown + reply.text))
-            }
-            if case .refused(let first) = await rateLimiter.admit(connection.client) {
-                await rateLimited(first: first, connection: connection)
-                return .refused(SMTPReply(450, "4.7.1", "rate limit exceeded, try again later"))
             }
             return .checked(verdict)
         }
