@@ -310,8 +310,12 @@ public struct SMTPHandler: ConnectionHandler {
             checks = verdict
             // RFC 8601 §5: results claiming to be ours that came with the message are not ours.
             if let renamed = AuthenticationResults.renamingForged(bytes, authservID: hostname) { bytes = renamed }
-            authenticationResults = AuthenticationResults.field(authservID: hostname, decisions: verdict.decisions.map(\.decision),
-                                                                mailFrom: mailFrom, helo: message.helo)
+            // Trusted clients (every check skipped) get none: there is nothing to report.
+            let decisions = verdict.decisions.map(\.decision)
+            if decisions.contains(where: { ["spf", "dkim", "dmarc"].contains($0.stage) && $0.result != "skipped" }) {
+                authenticationResults = AuthenticationResults.field(authservID: hostname, decisions: decisions,
+                                                                    mailFrom: mailFrom, helo: message.helo)
+            }
         }
 
         // Each local user once, however many of the recipients lead to them; INBOX ids now,
