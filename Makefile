@@ -2,7 +2,7 @@
 SWIFT        ?= swift
 DEV_DATA     ?= .roost-dev
 FUZZ_TIME    ?= 60
-FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzManageSieveSession FuzzSMTPSession FuzzIMAPCommand
+FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzManageSieveSession FuzzSMTPSession FuzzIMAPCommand FuzzDKIMTags
 
 .PHONY: deps build run test fuzz bench bench-compare clean
 
@@ -21,11 +21,13 @@ test: deps
 	@scripts/test-cli.sh
 	@scripts/test-serve.sh
 	@scripts/test-smtp.sh
+	@scripts/test-pipeline.sh
 	@scripts/test-tls.sh
 	@scripts/test-mailflow.sh
 	@scripts/test-managesieve.py
 	@scripts/compare-dovecot.sh
 	@scripts/test-loadgen.sh
+	@scripts/test-dmarc.sh
 
 # libFuzzer targets live in their own package (Fuzz/) so normal builds never link libFuzzer.
 fuzz: deps

@@ -45,10 +45,17 @@ let package = Package(
             dependencies: ["Journal", "MailMessage", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // System libresolv (part of libc6-dev) for the DNS resolver the inbound checks share.
+        .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
         // Decisions about messages: inbound checks over DNS, and the Sieve language.
         .target(
             name: "Pipeline",
-            dependencies: ["Journal", "MailMessage"],
+            dependencies: [
+                "Journal", "MailMessage", "CResolv",
+                // SHA-256, RSA and Ed25519 for DKIM verification.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // System libcrypt (apt: libcrypt-dev) for crypt(3) password hashes.
@@ -116,6 +123,8 @@ let package = Package(
                 "Journal",
                 "Projections",
                 "Frontends",
+                "Pipeline",
+                "MailMessage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -151,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoostTests",
-            dependencies: ["roost"],
+            dependencies: ["roost", "Pipeline", "Journal"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -178,7 +187,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline"],
+            dependencies: ["Pipeline", "Journal", "MailMessage", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

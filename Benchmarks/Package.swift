@@ -73,6 +73,14 @@ let package = Package(
             dependencies: [.product(name: "MailMessage", package: "Roost")],
             path: "Tools/IMAPViewProfile"
         ),
+        // MARK: Inbound pipeline (issue 13): cost per message with a warm DNS cache.
+        // Run: scripts/dns-test-server.sh start 45353; swift run -c release PipelineCost 45353
+        .executableTarget(
+            name: "PipelineCost",
+            dependencies: [.product(name: "Pipeline", package: "Roost"), .product(name: "Journal", package: "Roost")],
+            path: "Tools/PipelineCost"
+        ),
+        // MARK: end Inbound pipeline
         .executableTarget(
             name: "IMAPViewBenchmarks",
             dependencies: [

@@ -51,6 +51,11 @@ let package = Package(
             path: "FuzzSMTPSession"
         ),
         .executableTarget(
+            name: "FuzzDKIMTags",
+            dependencies: ["FuzzDriver", .product(name: "Pipeline", package: "Roost")],
+            path: "FuzzDKIMTags"
+        ),
+        .executableTarget(
             name: "FuzzIMAPViews",
             dependencies: ["FuzzDriver", .product(name: "MailMessage", package: "Roost")],
             path: "FuzzIMAPViews"

@@ -11,6 +11,8 @@ APT_PACKAGES=(
   fetchmail mpop getmail6                                       # POP3 client tests
   swaks msmtp libnet-ssleay-perl libio-socket-ssl-perl          # SMTP client tests (swaks TLS needs Net::SSLeay)
   isync offlineimap3 mutt tmux                                  # IMAP client tests (mbsync, offlineimap, mutt under tmux)
+  knot knot-dnsutils                                            # DNS test server (scripts/dns-test-server.sh), kdig
+  opendkim opendkim-tools                                       # DKIM signers for the verification tests
 )
 PIP_PACKAGES=(passlib sievelib)
 
@@ -33,6 +35,10 @@ fi
 
 for p in "${PIP_PACKAGES[@]}"; do
   python3 -c "import $p" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check "$p" </dev/null
+done
+# PyPI packages whose module has another name (package:module): dkimpy signs the DKIM test messages.
+for pm in dkimpy:dkim pynacl:nacl; do
+  python3 -c "import ${pm#*:}" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check "${pm%%:*}" </dev/null
 done
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -116,7 +116,7 @@ python3 scripts/test-smtp.py tools "$fixture" || fail "messages from swaks and m
 "$bin" journal dump --data "$tmp/data" > "$tmp/dump"
 grep -q 'outbound-queued' "$tmp/dump" || fail "no outbound-queued event"
 grep -q 'stage="smtp-helo"' "$tmp/dump" || fail "no filter decision for the invalid HELO: $(grep filter "$tmp/dump" | head -3)"
-grep -q 'stage="smtp-sender"' "$tmp/dump" || fail "no filter decision for the non-FQDN sender"
+grep -q 'stage="sender" verdict="reject"' "$tmp/dump" || fail "no filter decision for the non-FQDN sender"
 if grep -q "alice-pw-1" "$tmp/serve.log"; then fail "a password reached the log"; fi
 stop
 

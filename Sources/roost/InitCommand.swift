@@ -136,6 +136,30 @@ enum ConfigTemplate {
         address = "127.0.0.1"        # Prometheus scrapes http://127.0.0.1:9464/metrics
         port = 9464
 
+        # The inbound checks on port 25 (docs/pipeline.md). Without [dns] the system resolver is used.
+        [dns]
+        # nameservers = ["127.0.0.1:53"]
+        timeout = 2                  # seconds per attempt
+        attempts = 2
+
+        [pipeline]
+        stages = ["sender", "sender-domain", "spf", "rdns"]   # add "dnsbl" with [[pipeline.dnsbl]] zones
+        trusted_networks = ["127.0.0.0/8", "::1/128"]        # network checks skipped for these clients
+        junk_score = 5               # total score at or above: delivered to Junk
+        # reject_score = 15          # total score at or above: refused at SMTP time
+
+        # [[pipeline.dnsbl]]
+        # zone = "bl.example.net"
+        # score = 3
+        # codes = { "127.0.0.2" = "spam source" }
+
+        # What each stage result does, over the defaults: accept, junk, reject, tempfail, "score N".
+        [policy]
+        "spf.fail" = "reject"
+        "spf.softfail" = "score 2"
+        "spf.temperror" = "tempfail"
+        "rdns.none" = "score 1.5"
+
         """
     }
 }

@@ -6,7 +6,7 @@ struct Roost: AsyncParsableCommand {
         commandName: "roost",
         abstract: "A mail server for one household: SMTP, IMAP, POP3, filtering, one journal.",
         subcommands: [ServeCommand.self, InitCommand.self, UserCommand.self, AliasCommand.self, DomainCommand.self,
-                      JournalCommand.self, RebuildCommand.self]
+                      JournalCommand.self, RebuildCommand.self, AuditCommand.self, ReplayCommand.self]
     )
 }
 

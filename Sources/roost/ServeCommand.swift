@@ -158,6 +158,9 @@ final class RoostServer: Sendable {
         // `[limits] idle_timeout`; its default (600 s) meets RFC 1939's 10 minutes for POP3.
         let idle = Duration.seconds(limits.idleTimeoutSeconds)
         let smtpRate = SMTPRateLimiter(perMinute: limits.smtpMessagesPerMinute)
+        let resolver = inboundResolver()
+        let inbound = inboundPipeline(resolver: resolver)
+        let inboundMessage = messagePipeline(resolver: resolver)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         for listener in configuration.listeners {
             let mode: TLSMode = switch listener.tls {
@@ -191,7 +194,8 @@ final class RoostServer: Sendable {
                     tls: tls, limiter: limiter, metrics: metrics, logger: logger)
                 services.append(try await bound(server))
             case .smtp, .submission, .submissions:
-                let server = smtpServer(listener, mode: mode, authenticator: authenticator, limiter: limiter, rate: smtpRate)
+                let server = smtpServer(listener, mode: mode, authenticator: authenticator, limiter: limiter, rate: smtpRate,
+                                        pipeline: inbound, messagePipeline: inboundMessage)
                 services.append(try await bound(server))
             }
         }

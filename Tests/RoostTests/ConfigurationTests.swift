@@ -1,3 +1,4 @@
+import Pipeline
 import Testing
 @testable import roost
 
@@ -150,6 +151,75 @@ import Testing
             """)
         #expect(oneOpen?.message.contains("imap listener is on 192.0.2.1") == true)
         #expect(mistake("[tls]\nplaintext_auth_on_loopback = \"yes\"\n") != nil)
+    }
+
+    @Test func pipelineSectionsParse() throws {
+        let template = try parse(ConfigTemplate.render(hostname: "mail.example.org", domain: "example.org", data: "/srv/roost",
+                                                       certificate: "/c", key: "/k"))
+        #expect(template.dns == .init(nameservers: [], timeoutMilliseconds: 2000, attempts: 2))
+        #expect(template.inboundStageNames == ["sender", "sender-domain", "spf", "rdns"])
+        #expect(template.inboundPolicy.action(stage: "rdns", result: "none") == .score(1500))
+        let c = try parse("""
+            [dns]
+            nameservers = ["127.0.0.1:5353", "192.0.2.53"]
+            timeout = 0.5
+            attempts = 1
+            [pipeline]
+            trusted_networks = []
+            junk_score = 4.5
+            reject_score = 12
+            [[pipeline.dnsbl]]
+            zone = "BL.Example.net."
+            score = 2.5
+            codes = { "127.0.0.2" = "spam source", "127.0.0.4" = "bad" }
+            [[pipeline.dnsbl]]
+            zone = "other.example"
+            [policy]
+            "spf.fail" = "junk"
+            rdns.none = "score -0.5"
+            dnsbl.listed = "accept"
+            """)
+        #expect(c.dns == .init(nameservers: ["127.0.0.1:5353", "192.0.2.53:53"], timeoutMilliseconds: 500, attempts: 1))
+        #expect(c.inboundStageNames == ["sender", "sender-domain", "spf", "rdns", "dnsbl", "dkim", "dmarc"])
+        #expect(c.inboundPipeline(resolver: DNSTable()).stageNames == ["sender", "sender-domain", "spf", "rdns", "dnsbl"])
+        #expect(c.messagePipeline(resolver: DNSTable())?.stageNames == ["dkim", "dmarc"], "the message stages run after DATA")
+        #expect(c.dnsblZones == [DNSBLZone(zone: "bl.example.net", meanings: [.v4(127, 0, 0, 2): "spam source", .v4(127, 0, 0, 4): "bad"], scoreMilli: 2500),
+                                 DNSBLZone(zone: "other.example")])
+        let policy = c.inboundPolicy
+        #expect(policy.action(stage: "spf", result: "fail") == .junk)
+        #expect(policy.action(stage: "rdns", result: "none") == .score(-500))
+        #expect(policy.action(stage: "dnsbl", result: "listed") == .accept)
+        #expect(policy.action(stage: "spf", result: "temperror") == .tempfail)  // the default stays
+        #expect(policy.junkScoreMilli == 4500 && policy.rejectScoreMilli == 12000)
+        #expect(c.inboundPipeline(resolver: DNSTable()).trustedNetworks.isEmpty)
+        // The development profile: SPF and rDNS, no DNSBL, nothing refused but a non-FQDN sender.
+        let dev = Configuration.development()
+        #expect(dev.inboundStageNames == ["sender", "spf", "rdns", "dkim", "dmarc"])
+        #expect(dev.inboundPolicy.actions.filter { $0.value == .reject || $0.value == .tempfail }.keys.sorted() == ["sender.invalid"])
+    }
+
+    @Test func pipelineMistakesNameKeyAndLine() {
+        let cases: [(String, Int, String)] = [
+            ("[dns]\nnameservers = [\"localhost:53\"]\n", 2, "dns.nameservers"),
+            ("[dns]\nnameservers = [\"127.0.0.1:0\"]\n", 2, "dns.nameservers"),
+            ("[dns]\nnameservers = [\"[::1]:53\"]\n", 2, "dns.nameservers"),
+            ("[dns]\ntimeout = 100\n", 2, "dns.timeout"),
+            ("[dns]\ntimeout = \"2s\"\n", 2, "dns.timeout"),
+            ("[dns]\nserver = \"x\"\n", 2, "dns.server"),
+            ("[pipeline]\nstages = [\"spf\", \"arc\"]\n", 2, "pipeline.stages"),
+            ("[pipeline]\ntrusted_networks = [\"10.0.0.0/33\"]\n", 2, "pipeline.trusted_networks"),
+            ("[pipeline]\njunk_score = 1.2345\n", 2, "pipeline.junk_score"),
+            ("[[pipeline.dnsbl]]\nscore = 1\n", 1, "pipeline.dnsbl (entry 1)"),
+            ("[[pipeline.dnsbl]]\nzone = \"bl.test\"\ncodes = { \"192.0.2.1\" = \"x\" }\n", 3, "pipeline.dnsbl.codes (entry 1)"),
+            ("[policy]\n\"spf.fial\" = \"reject\"\n", 2, "policy.spf.fial"),
+            ("[policy]\n\"arc.fail\" = \"reject\"\n", 2, "policy.arc.fail"),
+            ("[policy]\n\"spf.fail\" = \"bounce\"\n", 2, "policy.spf.fail"),
+        ]
+        for (text, line, key) in cases {
+            let e = mistake(text)
+            #expect(e?.key == key, "\(text)")
+            #expect(e?.line == line, "\(text): \(String(describing: e))")
+        }
     }
 
     @Test func developmentProfileMatchesTheDesignTable() {

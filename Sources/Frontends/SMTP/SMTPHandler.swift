@@ -1,6 +1,7 @@
 public import Journal
 public import Logging
 import NIOCore
+public import Pipeline
 public import Projections
 import MailMessage
 
@@ -15,11 +16,20 @@ public struct SMTPHandler: ConnectionHandler {
     public let projector: Projector
     public let authenticator: Authenticator
     public let rateLimiter: SMTPRateLimiter
+    /// The inbound checks run at MAIL FROM on the MX listener (authenticated submission skips
+    /// them). Without one, only the sender-syntax check runs.
+    public let pipeline: InboundPipeline
+    /// The checks on the message itself (DKIM, DMARC) run after DATA on the MX listener, with
+    /// the MAIL FROM decisions as their prior decisions; nil runs none.
+    public let messagePipeline: InboundPipeline?
     public let metrics: RoostMetrics?
     public let logger: Logger
 
     public init(configuration: SMTPConfiguration, journal: Journal, projector: Projector, authenticator: Authenticator,
-                rateLimiter: SMTPRateLimiter, metrics: RoostMetrics? = nil, logger: Logger) {
+                rateLimiter: SMTPRateLimiter, pipeline: InboundPipeline? = nil, messagePipeline: InboundPipeline? = nil,
+                metrics: RoostMetrics? = nil, logger: Logger) {
+        self.pipeline = pipeline ?? InboundPipeline(stages: [SenderSyntaxStage()], policy: .standard)
+        self.messagePipeline = messagePipeline
         self.configuration = configuration
         self.journal = journal
         self.projector = projector
@@ -181,21 +191,38 @@ public struct SMTPHandler: ConnectionHandler {
                 return .refused(SMTPReply(451, "4.3.0", "temporary lookup failure"))
             }
         case .mx:
-            if let mailbox, !mailbox.isAddressLiteral, !mailbox.domain.contains(".") {
-                await recordRefusal(stage: "smtp-sender", rule: "NON_FQDN_SENDER", evidence: "MAIL FROM <\(mailbox.address)>",
-                                    verdict: "reject", connection: connection)
-                return .refused(SMTPReply(504, "5.5.2", "<\(mailbox.address)>: sender address rejected: need fully-qualified address"))
+            // The rate limit first: a flood of refused transactions costs no DNS work.
+            if case .refused(let first) = await rateLimiter.admit(connection.client) {
+                await rateLimited(first: first, connection: connection)
+                return .refused(SMTPReply(450, "4.7.1", "rate limit exceeded, try again later"))
             }
+            let facts = InboundFacts(
+                clientIP: connection.remoteAddress?.ipAddress.flatMap(IPAddress.init), helo: session.helo ?? "",
+                mailFrom: mailbox?.address ?? "", tlsVersion: connection.tls?.version, listener: "mx")
+            let verdict = await pipeline.evaluate(facts)
+            if let reply = verdict.reply {
+                // Refused before any message exists: the decisions carry the envelope so far.
+                let events = verdict.filterDecisions(context: context(connection), received: 0, mailFrom: facts.mailFrom, helo: facts.helo)
+                await record(events, connection: connection)
+                connection.logger.info("inbound checks refused", metadata: [
+                    "from": "\(facts.mailFrom)", "verdict": "\(verdict.action.rawValue)", "reason": "\(verdict.reason)"])
+                let shown = mailbox.map { "<\($0.address)>: " } ?? "<>: "
+                return .refused(SMTPReply(reply.code, reply.enhanced, shown + reply.text))
+            }
+            return .checked(verdict)
         }
         if case .refused(let first) = await rateLimiter.admit(connection.client) {
-            if first {
-                await recordRefusal(stage: "smtp-rate", rule: "CLIENT_RATE_LIMIT",
-                                    evidence: "more than \(rateLimiter.perMinute) messages a minute from \(connection.client)",
-                                    verdict: "tempfail", connection: connection)
-            }
+            await rateLimited(first: first, connection: connection)
             return .refused(SMTPReply(450, "4.7.1", "rate limit exceeded, try again later"))
         }
         return .accepted
+    }
+
+    private func rateLimited(first: Bool, connection: Connection<SMTPFrame>) async {
+        guard first else { return }
+        await recordRefusal(stage: "smtp-rate", rule: "CLIENT_RATE_LIMIT",
+                            evidence: "more than \(rateLimiter.perMinute) messages a minute from \(connection.client)",
+                            verdict: "tempfail", connection: connection)
     }
 
     private func lookUp(_ mailbox: SMTPMailbox, connection: Connection<SMTPFrame>) -> SMTPSession.RecipientOutcome {
@@ -226,12 +253,16 @@ public struct SMTPHandler: ConnectionHandler {
     private func recordRefusal(stage: String, rule: String, evidence: String, verdict: String, connection: Connection<SMTPFrame>) async {
         let decision = FilterDecision(context: context(connection), received: 0, stage: stage, verdict: verdict, scoreMilli: 0,
                                       rules: [RuleResult(name: rule, contributionMilli: 0, evidence: evidence)])
+        await record([decision], connection: connection)
+        connection.logger.info("inbound check refused", metadata: ["stage": "\(stage)", "rule": "\(rule)", "evidence": "\(evidence)"])
+    }
+
+    private func record(_ decisions: [FilterDecision], connection: Connection<SMTPFrame>) async {
         do {
-            _ = try await journal.append(events: [decision], applyingWith: projector)
+            _ = try await journal.append(events: decisions, applyingWith: projector)
         } catch {
             internalError("recording a filter decision failed", connection: connection, metadata: ["error": "\(error)"])
         }
-        connection.logger.info("inbound check refused", metadata: ["stage": "\(stage)", "rule": "\(rule)", "evidence": "\(evidence)"])
     }
 
     // MARK: Delivery
@@ -260,17 +291,50 @@ public struct SMTPHandler: ConnectionHandler {
             receivedAt: now, listener: listener)
         let context = context(connection, user: message.authentication?.user)
 
+        // DKIM and DMARC over the bytes as received; a refusal is recorded with the envelope.
+        var checks = message.checks
+        var authenticationResults: [UInt8] = []
+        if configuration.role == .mx, let messagePipeline {
+            var facts = InboundFacts(clientIP: IPAddress(clientIP), helo: message.helo, mailFrom: mailFrom,
+                                     recipients: message.recipients.map(\.mailbox.address), message: bytes,
+                                     tlsVersion: connection.tls?.version, listener: listener)
+            facts.receivedAt = now / 1_000_000
+            let verdict = await messagePipeline.evaluateMessage(facts, after: message.checks)
+            if let reply = verdict.reply {
+                await record(verdict.filterDecisions(context: context, received: 0, mailFrom: mailFrom, helo: message.helo,
+                                                     recipients: facts.recipients), connection: connection)
+                connection.logger.info("message checks refused", metadata: [
+                    "from": "\(mailFrom)", "verdict": "\(verdict.action.rawValue)", "reason": "\(verdict.reason)"])
+                return .refused(SMTPReply(reply.code, reply.enhanced, reply.text))
+            }
+            checks = verdict
+            // RFC 8601 §5: results claiming to be ours that came with the message are not ours.
+            if let renamed = AuthenticationResults.renamingForged(bytes, authservID: hostname) { bytes = renamed }
+            // Trusted clients (every check skipped) get none: there is nothing to report.
+            let decisions = verdict.decisions.map(\.decision)
+            if decisions.contains(where: { ["spf", "dkim", "dmarc"].contains($0.stage) && $0.result != "skipped" }) {
+                authenticationResults = AuthenticationResults.field(authservID: hostname, decisions: decisions,
+                                                                    mailFrom: mailFrom, helo: message.helo)
+            }
+        }
+
         // Each local user once, however many of the recipients lead to them; INBOX ids now,
         // outside the journal's writer thread.
         var local: [(recipient: String, user: UserID, mailbox: MailboxID)] = []
         var outbound: [EnvelopeRecipient] = []
         var seen: Set<UserID> = []
+        let junk = checks?.action == .junk
         do {
             for recipient in message.recipients {
                 switch recipient.route {
                 case .local(let users, let forwardTo):
                     for user in users where !seen.contains(user) {
                         seen.insert(user)
+                        // The policy's Junk verdict: the user's \Junk mailbox (RFC 6154), INBOX if they have none.
+                        if junk, let junkbox = try projector.store.mailboxes(user: user).first(where: { $0.specialUse.contains("\\Junk") }) {
+                            local.append((recipient.mailbox.address, user, junkbox.id))
+                            continue
+                        }
                         guard let inbox = try projector.store.mailbox(user: user, name: "INBOX") else {
                             internalError("a recipient has no INBOX", connection: connection, metadata: ["user": "\(user)"])
                             return .failed
@@ -292,11 +356,11 @@ public struct SMTPHandler: ConnectionHandler {
             helo: message.helo, clientIP: clientIP, tlsVersion: connection.tls?.version,
             authenticatedAccount: message.authentication?.account, withProtocol: message.withProtocol)
         let received = MessageReceived(context: context, envelope: envelope, message: bytes)
-        let deliveries = local, forwards = outbound
+        let deliveries = local, forwards = outbound, finalChecks = checks, addedResults = authenticationResults
         let derive: @Sendable (UInt64) -> [any EventBody] = { first in
             let id = String(first)
             var events: [any EventBody] = deliveries.map { delivery in
-                let header = SMTPAddedHeaders.returnPath(mailFrom)
+                let header = SMTPAddedHeaders.returnPath(mailFrom) + addedResults
                     + SMTPAddedHeaders.received(connectionFacts, by: hostname, id: id, recipient: delivery.recipient, date: date)
                 return MessageDelivered(context: context, received: first, recipient: delivery.recipient, user: delivery.user,
                                         mailbox: delivery.mailbox, addedHeader: header)
@@ -306,13 +370,16 @@ public struct SMTPHandler: ConnectionHandler {
                                                        recipient: forwards.count == 1 ? forwards[0].address : nil, date: date)
                 events.append(OutboundQueued(context: context, received: first, mailFrom: mailFrom, recipients: forwards, addedHeader: header))
             }
+            // The decisions name the message they are about: same batch, `received` = its number.
+            events += finalChecks?.filterDecisions(context: context, received: first) ?? []
             return events
         }
         do {
             let sequences = try await journal.append(events: [received], derived: derive, applyingWith: projector)
             connection.logger.info("message accepted", metadata: [
                 "id": "\(sequences[0])", "from": "\(mailFrom)", "recipients": "\(message.recipients.count)",
-                "size": "\(bytes.count)", "local": "\(local.count)", "outbound": "\(outbound.count)"])
+                "size": "\(bytes.count)", "local": "\(local.count)", "outbound": "\(outbound.count)",
+                "checks": "\(checks.map { "\($0.action.rawValue) (\($0.reason))" } ?? "none")"])
             return .accepted(id: String(sequences[0]))
         } catch {
             internalError("recording a message failed", connection: connection, metadata: ["error": "\(error)"])

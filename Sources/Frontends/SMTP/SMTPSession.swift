@@ -1,5 +1,6 @@
 public import Journal
 public import NIOCore
+public import Pipeline
 
 /// The SMTP server session (RFC 5321 with RFC 3207 STARTTLS, RFC 4954 AUTH, RFC 3030 CHUNKING,
 /// RFC 2920 PIPELINING, RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 6531 SMTPUTF8, RFC 3461 DSN
@@ -58,6 +59,8 @@ public struct SMTPSession: Sendable {
         public var esmtp: Bool
         public var authentication: Authentication?
         public var tlsActive: Bool
+        /// The inbound checks' verdict (MX): recorded with the message, and Junk or INBOX.
+        public var checks: InboundVerdict?
 
         /// RFC 3848 / RFC 6531 §3.7.3 "with" protocol names for Received.
         public var withProtocol: String {
@@ -95,6 +98,8 @@ public struct SMTPSession: Sendable {
 
     public enum SenderOutcome: Sendable, Hashable {
         case accepted
+        /// Accepted after the inbound checks, which the message is recorded with.
+        case checked(InboundVerdict)
         /// Refused with this reply (not owned, rate limit, non-FQDN sender…).
         case refused(SMTPReply)
     }
@@ -113,6 +118,8 @@ public struct SMTPSession: Sendable {
         /// Durable and applied; `id` names it in the reply (the message-received sequence number).
         case accepted(id: String)
         case failed
+        /// The checks on the message itself (DKIM, DMARC) refused it; nothing was stored.
+        case refused(SMTPReply)
     }
 
     struct Transaction: Sendable, Hashable {
@@ -120,6 +127,7 @@ public struct SMTPSession: Sendable {
         var parameters: SMTPMailParameters
         var recipients: [Recipient] = []
         var usedBDAT = false
+        var checks: InboundVerdict?
     }
 
     enum Pending: Sendable, Hashable {
@@ -140,7 +148,7 @@ public struct SMTPSession: Sendable {
     }
 
     public private(set) var environment: Environment
-    private(set) var helo: String?
+    public private(set) var helo: String?
     private(set) var esmtp = false
     public private(set) var authentication: Authentication?
     private(set) var transaction: Transaction?
@@ -338,6 +346,9 @@ public struct SMTPSession: Sendable {
         case .accepted:
             transaction = Transaction(mailFrom: from, parameters: parameters)
             return ok(SMTPReply(250, "2.1.0", "Ok"))
+        case .checked(let verdict):
+            transaction = Transaction(mailFrom: from, parameters: parameters, checks: verdict)
+            return ok(SMTPReply(250, "2.1.0", "Ok"))
         case .refused(let reply):
             return error(reply)
         }
@@ -373,6 +384,7 @@ public struct SMTPSession: Sendable {
         switch outcome {
         case .accepted(let id): return ok(SMTPReply(250, "2.0.0", "Ok: queued as \(id)"))
         case .failed: return error(451, "4.3.0", "temporary failure storing the message, try again later")
+        case .refused(let reply): return error(reply)
         }
     }
 
@@ -458,7 +470,7 @@ public struct SMTPSession: Sendable {
         message = []
         return [.deliver(Message(mailFrom: transaction.mailFrom, parameters: transaction.parameters, recipients: transaction.recipients,
                                  bytes: bytes, helo: helo, esmtp: esmtp, authentication: authentication,
-                                 tlsActive: environment.tlsActive))]
+                                 tlsActive: environment.tlsActive, checks: transaction.checks))]
     }
 
     // MARK: Replies

@@ -35,13 +35,26 @@ public struct FilterDecision: EventBody {
     public var verdict: String
     public var scoreMilli: Int64
     public var rules: [RuleResult]
-    public init(context: EventContext, received: UInt64, stage: String, verdict: String, scoreMilli: Int64, rules: [RuleResult]) {
+    /// The stage's own result word ("fail", "listed", "unconfirmed"…), which the policy turned
+    /// into `verdict`; empty when the stage has none.
+    public var result: String
+    /// For a transaction refused before a message existed (`received` 0): the envelope so far,
+    /// so `roost audit --rejected` can show whom it was from and for.
+    public var mailFrom: String?
+    public var helo: String?
+    public var recipients: [String]
+    public init(context: EventContext, received: UInt64, stage: String, verdict: String, scoreMilli: Int64, rules: [RuleResult],
+                result: String = "", mailFrom: String? = nil, helo: String? = nil, recipients: [String] = []) {
         self.context = context; self.received = received; self.stage = stage; self.verdict = verdict
         self.scoreMilli = scoreMilli; self.rules = rules
+        self.result = result; self.mailFrom = mailFrom; self.helo = helo; self.recipients = recipients
     }
     public func encode(to w: inout FieldWriter) {
         w.message(1, context); w.uint(2, received); w.string(3, stage); w.string(4, verdict); w.int(5, scoreMilli)
         for rule in rules { w.message(6, rule) }
+        if !result.isEmpty { w.string(7, result) }
+        w.string(8, mailFrom); w.string(9, helo)
+        for recipient in recipients { w.string(10, recipient) }
     }
     public init(from r: inout FieldReader) throws {
         self.init(context: .system("unknown"), received: 0, stage: "", verdict: "", scoreMilli: 0, rules: [])
@@ -53,6 +66,10 @@ public struct FilterDecision: EventBody {
             case 4: verdict = try v.string()
             case 5: scoreMilli = try v.int()
             case 6: rules.append(try v.message(RuleResult.self, depth: r.depth))
+            case 7: result = try v.string()
+            case 8: mailFrom = try v.string()
+            case 9: helo = try v.string()
+            case 10: recipients.append(try v.string())
             default: break
             }
         }

@@ -14,12 +14,22 @@ public struct InboundFacts: Sendable {
     public var authenticatedUser: String?
     /// "mx", "submission", "submissions".
     public var listener: String
+    /// When the message arrived (seconds since the epoch), from the event, so checks that depend
+    /// on time (DKIM x=) give the same answer on replay. Nil: the stage uses the current time.
+    public var receivedAt: Int64?
+    /// Decisions of the stages that ran before this one, in order: DMARC reads SPF's and DKIM's.
+    public var priorDecisions: [StageDecision] = []
 
     public init(clientIP: IPAddress?, helo: String, mailFrom: String, recipients: [String] = [], message: [UInt8]? = nil,
                 tlsVersion: String? = nil, authenticatedUser: String? = nil, listener: String = "mx") {
         self.clientIP = clientIP; self.helo = helo; self.mailFrom = mailFrom; self.recipients = recipients
         self.message = message; self.tlsVersion = tlsVersion; self.authenticatedUser = authenticatedUser
         self.listener = listener
+    }
+
+    /// The prior decision of the named stage, if it ran.
+    public func priorDecision(_ stage: String) -> StageDecision? {
+        priorDecisions.last { $0.stage == stage }
     }
 }
 

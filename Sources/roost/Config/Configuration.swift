@@ -10,6 +10,8 @@ struct Configuration: Sendable, Equatable {
     var limits: Limits
     var logging: Logging
     var metrics: Metrics
+    var dns = DNS()
+    var pipeline = Pipeline()
     /// True only for `roost serve --dev`: loopback only, plaintext AUTH allowed.
     var isDevelopment = false
 
@@ -84,6 +86,45 @@ struct Configuration: Sendable, Equatable {
         var enabled = true
         var address = "127.0.0.1"
         var port = 9464
+    }
+
+    /// `[dns]`: where the inbound checks ask.
+    struct DNS: Sendable, Equatable {
+        /// "host:port" ("[v6]:port"); empty for the system resolver (/etc/resolv.conf).
+        var nameservers: [String] = []
+        var timeoutMilliseconds = 2000
+        var attempts = 2
+    }
+
+    /// `[pipeline]` and `[policy]`: which inbound checks run on the MX listener, and what their
+    /// results do.
+    struct Pipeline: Sendable, Equatable {
+        static let knownStages = ["sender", "sender-domain", "spf", "rdns", "dnsbl", "dkim", "dmarc"]
+        /// The results each stage can give, for checking `[policy]` keys.
+        static let results: [String: Set<String>] = [
+            "sender": ["valid", "invalid", "null"],
+            "sender-domain": ["pass", "nullmx", "nxdomain", "norecords", "temperror", "skipped"],
+            "spf": ["none", "neutral", "pass", "fail", "softfail", "temperror", "permerror", "skipped"],
+            "rdns": ["confirmed", "unconfirmed", "none", "temperror", "skipped"],
+            "dnsbl": ["listed", "none", "temperror", "skipped"],
+            "dkim": ["pass", "fail", "policy", "neutral", "temperror", "permerror", "none", "skipped"],
+            // A failing message's result is the disposition its domain asked for (docs/pipeline.md).
+            "dmarc": ["pass", "reject", "quarantine", "fail", "none", "temperror", "permerror", "skipped"],
+        ]
+        struct Zone: Sendable, Equatable {
+            var zone: String
+            var scoreMilli: Int64 = 0
+            /// "127.0.0.2" → meaning.
+            var codes: [String: String] = [:]
+        }
+        /// nil: the profile's default (every known stage; "dnsbl" only with zones).
+        var stages: [String]?
+        var trustedNetworks = ["127.0.0.0/8", "::1/128"]
+        var dnsbl: [Zone] = []
+        /// `[policy]` entries over the profile's defaults: "stage.result" → action text.
+        var policy: [String: String] = [:]
+        var junkScoreMilli: Int64?
+        var rejectScoreMilli: Int64?
     }
 
     static let defaultPath = "/etc/roost/roost.toml"

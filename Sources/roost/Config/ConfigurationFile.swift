@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import TOMLKit
 
 /// A mistake in the config file: which file, key and line, what is wrong, and what to do.
@@ -41,7 +42,8 @@ enum ConfigurationFile {
         var reader = Reader(file: file, locator: SourceLocator(text))
         var config = Configuration.defaults(hostname: hostname)
 
-        try reader.allow(table, path: [], keys: ["hostname", "data_directory", "domains", "tls", "listeners", "limits", "logging", "metrics"])
+        try reader.allow(table, path: [], keys: ["hostname", "data_directory", "domains", "tls", "listeners", "limits", "logging", "metrics",
+                                                       "dns", "pipeline", "policy"])
         if let v = try reader.string(table, "hostname", path: []) { config.hostname = try reader.hostname(v, key: "hostname", path: []) }
         if let v = try reader.string(table, "data_directory", path: []) { config.dataDirectory = v }
         if let v = try reader.strings(table, "domains", path: []) {
@@ -130,7 +132,95 @@ enum ConfigurationFile {
             if let v = try reader.string(metrics, "address", path: p) { config.metrics.address = try reader.ipAddress(v, key: "address", path: p) }
             if let v = try reader.int(metrics, "port", path: p, in: 1...65535) { config.metrics.port = v }
         }
+        try readPipeline(table, into: &config, reader: reader)
         return config
+    }
+
+    /// `[dns]`, `[pipeline]` (with `[[pipeline.dnsbl]]`) and `[policy]`.
+    static func readPipeline(_ table: TOMLTable, into config: inout Configuration, reader: Reader) throws {
+        if let dns = try reader.table(table, "dns", path: []) {
+            let p = ["dns"]
+            try reader.allow(dns, path: p, keys: ["nameservers", "timeout", "attempts"])
+            if let v = try reader.strings(dns, "nameservers", path: p) {
+                config.dns.nameservers = try v.map { try reader.hostPort($0, key: "nameservers", path: p) }
+            }
+            if let v = try reader.seconds(dns, "timeout", path: p, in: 0.05...60) { config.dns.timeoutMilliseconds = Int(v * 1000) }
+            if let v = try reader.int(dns, "attempts", path: p, in: 1...5) { config.dns.attempts = v }
+        }
+        if let pipeline = try reader.table(table, "pipeline", path: []) {
+            let p = ["pipeline"]
+            try reader.allow(pipeline, path: p, keys: ["stages", "trusted_networks", "junk_score", "reject_score", "dnsbl"])
+            if let v = try reader.strings(pipeline, "stages", path: p) {
+                for stage in v where !Configuration.Pipeline.knownStages.contains(stage) {
+                    throw reader.error(p + ["stages"], "unknown stage \"\(stage)\"", hint: "known stages: " + Configuration.Pipeline.knownStages.joined(separator: ", "))
+                }
+                config.pipeline.stages = v
+            }
+            if let v = try reader.strings(pipeline, "trusted_networks", path: p) {
+                for network in v where Configuration.parseNetwork(network) == nil {
+                    throw reader.error(p + ["trusted_networks"], "\"\(network)\" is not an address/prefix", hint: "e.g. 127.0.0.0/8, ::1/128 or 192.0.2.0/24")
+                }
+                config.pipeline.trustedNetworks = v
+            }
+            if let v = try reader.score(pipeline, "junk_score", path: p) { config.pipeline.junkScoreMilli = v }
+            if let v = try reader.score(pipeline, "reject_score", path: p) { config.pipeline.rejectScoreMilli = v }
+            if let value = pipeline["dnsbl"] {
+                let zp = p + ["dnsbl"]
+                guard let array = value.array else {
+                    throw reader.error(zp, "must be an array of tables: [[pipeline.dnsbl]]", hint: "write each zone as a [[pipeline.dnsbl]] section")
+                }
+                for (index, element) in array.enumerated() {
+                    guard let zone = element.table else { throw reader.error(zp, "each entry must be a table", index: index, hint: nil) }
+                    try reader.allow(zone, path: zp, keys: ["zone", "score", "codes"], index: index)
+                    guard let name = try reader.string(zone, "zone", path: zp, index: index) else {
+                        throw reader.error(zp, "a DNSBL entry needs `zone`", index: index, hint: "e.g. zone = \"bl.example.net\"")
+                    }
+                    let absolute = name.hasSuffix(".") ? String(name.dropLast()) : name
+                    var entry = Configuration.Pipeline.Zone(zone: try reader.hostname(absolute.lowercased(), key: "zone", path: zp))
+                    if let v = try reader.score(zone, "score", path: zp, index: index) { entry.scoreMilli = v }
+                    if let codes = zone["codes"] {
+                        guard let codes = codes.table else {
+                            throw reader.error(zp + ["codes"], "must be a table of return codes", index: index, hint: "codes = { \"127.0.0.2\" = \"spam source\" }")
+                        }
+                        for key in codes.keys.sorted() {
+                            guard let address = IPAddressText.v4(key), address.hasPrefix("127.") else {
+                                throw reader.error(zp + ["codes"], "\"\(key)\" is not a 127.0.0.x return code", index: index, hint: "RFC 5782 §2.1: answers are in 127.0.0.0/8")
+                            }
+                            guard let meaning = codes[key]?.string else {
+                                throw reader.error(zp + ["codes"], "the meaning of \(key) must be a string", index: index, hint: nil)
+                            }
+                            entry.codes[address] = meaning
+                        }
+                    }
+                    config.pipeline.dnsbl.append(entry)
+                }
+            }
+        }
+        if let policy = try reader.table(table, "policy", path: []) {
+            // Both `"spf.fail" = "reject"` and the dotted-key form `spf.fail = "reject"` (a table).
+            var entries: [(String, any TOMLValueConvertible)] = []
+            for key in policy.keys.sorted() {
+                if let inner = policy[key]?.table {
+                    for result in inner.keys.sorted() { entries.append((key + "." + result, inner[result]!)) }
+                } else {
+                    entries.append((key, policy[key]!))
+                }
+            }
+            for (key, value) in entries {
+                let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+                let p = ["policy", key]
+                guard parts.count == 2, let results = Configuration.Pipeline.results[parts[0]] else {
+                    throw reader.error(p, "not a stage.result key", hint: "stages: " + Configuration.Pipeline.knownStages.joined(separator: ", ") + "; e.g. \"spf.fail\" = \"reject\"")
+                }
+                guard results.contains(parts[1]) else {
+                    throw reader.error(p, "\(parts[0]) has no result \"\(parts[1])\"", hint: "its results: " + results.sorted().joined(separator: ", "))
+                }
+                guard let text = value.string, PolicyAction(text) != nil else {
+                    throw reader.error(p, "must be \"accept\", \"junk\", \"reject\", \"tempfail\" or \"score N\"", hint: "e.g. \"score 1.5\"")
+                }
+                config.pipeline.policy[key] = text
+            }
+        }
     }
 }
 
@@ -263,6 +353,72 @@ struct Reader {
             throw error(path + [key], "\"\(s)\" is not an IP address", index: index, hint: "e.g. 0.0.0.0, ::, 127.0.0.1 or 192.0.2.10")
         }
         return s
+    }
+}
+
+extension Reader {
+    /// "host:port" or "[v6]:port" with an IP address host.
+    func hostPort(_ s: String, key: String, path: [String]) throws -> String {
+        let host: Substring, port: Substring
+        if s.hasPrefix("["), let close = s.firstIndex(of: "]"), s[s.index(after: close)...].hasPrefix(":") {
+            host = s[s.index(after: s.startIndex)..<close]
+            port = s[s.index(close, offsetBy: 2)...]
+        } else if let colon = s.lastIndex(of: ":"), s.firstIndex(of: ":") == colon {
+            host = s[..<colon]
+            port = s[s.index(after: colon)...]
+        } else {
+            host = Substring(s)
+            port = "53"
+        }
+        guard let address = IPAddress(String(host)), let n = Int(port), (1...65535).contains(n) else {
+            throw error(path + [key], "\"\(s)\" is not an IP address with an optional port", hint: "e.g. \"127.0.0.1:5353\" or \"192.0.2.53\"")
+        }
+        // The resolver (libresolv) is given IPv4 nameservers only.
+        guard address.isIPv4 else {
+            throw error(path + [key], "\"\(s)\": nameservers must be IPv4 addresses", hint: "e.g. \"127.0.0.1:53\"; leave nameservers out to use /etc/resolv.conf")
+        }
+        return address.description + ":\(n)"
+    }
+
+    /// Seconds as a whole or decimal number.
+    func seconds(_ t: TOMLTable, _ key: String, path: [String], in range: ClosedRange<Double>) throws -> Double? {
+        guard let value = t[key] else { return nil }
+        guard let v = value.double ?? value.int.map(Double.init) else {
+            throw error(path + [key], "must be a number of seconds, found \(value.type)", hint: "e.g. 2 or 0.5")
+        }
+        guard range.contains(v) else { throw error(path + [key], "\(v) is out of range", hint: "allowed: \(range.lowerBound)…\(range.upperBound) seconds") }
+        return v
+    }
+
+    /// A score in points (whole or with up to three decimals), as thousandths.
+    func score(_ t: TOMLTable, _ key: String, path: [String], index: Int? = nil) throws -> Int64? {
+        guard let value = t[key] else { return nil }
+        let text: String? = if let i = value.int { String(i) } else if let d = value.double { String(d) } else { nil }
+        guard let text, let milli = PolicyAction.milli(text), abs(milli) <= 1_000_000_000 else {
+            throw error(path + [key], "must be a number of points, found \(value.type)", index: index, hint: "e.g. 5 or 2.5")
+        }
+        return milli
+    }
+}
+
+/// Text forms of addresses the config checks.
+enum IPAddressText {
+    /// A dotted quad, normalized; nil otherwise.
+    static func v4(_ s: String) -> String? {
+        guard let address = IPAddress(s), address.isIPv4 else { return nil }
+        return address.description
+    }
+}
+
+extension Configuration {
+    /// "192.0.2.0/24", "::1/128", or a bare address (a host).
+    static func parseNetwork(_ s: String) -> (address: IPAddress, prefixLength: Int)? {
+        let parts = s.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let address = IPAddress(String(parts[0])) else { return nil }
+        let bits = address.isIPv4 ? 32 : 128
+        guard parts.count == 2 else { return (address, bits) }
+        guard let n = Int(parts[1]), (0...bits).contains(n) else { return nil }
+        return (address, n)
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Journal
 import Logging
 import NIOCore
+import Pipeline
 import Testing
 @testable import Frontends
 @testable import Projections
@@ -17,6 +18,7 @@ import Testing
         let projector: Projector
         let user = UserID.random()
         let inbox = MailboxID.random()
+        let junk = MailboxID.random()
 
         init() async throws {
             var template = Array((NSTemporaryDirectory() + "roost-smtp-XXXXXX").utf8CString)
@@ -30,6 +32,7 @@ import Testing
                 DomainAdded(context: ctx, domain: domain, name: "example.org"),
                 UserCreated(context: ctx, user: user, domain: domain, localPart: "alice", passwordHash: "*"),
                 MailboxCreated(context: ctx, mailbox: inbox, user: user, name: "INBOX", uidValidity: 1),
+                MailboxCreated(context: ctx, mailbox: junk, user: user, name: "Junk", uidValidity: 2, specialUse: ["\\Junk"]),
             ], applyingWith: projector)
         }
 
@@ -39,12 +42,13 @@ import Testing
             try? FileManager.default.removeItem(atPath: directory)
         }
 
-        func run(_ body: (Int) async throws -> Void) async throws {
+        func run(pipeline: InboundPipeline? = nil, messagePipeline: InboundPipeline? = nil, _ body: (Int) async throws -> Void) async throws {
             var logger = Logger(label: "smtp-test")
             logger.logLevel = .warning
             let authenticator = Authenticator(lookup: Authenticator.lookup(in: store), throttle: AuthenticationThrottle(logger: logger), logger: logger)
             let handler = SMTPHandler(configuration: SMTPConfiguration(role: .mx, hostname: "mx.example.org"), journal: journal,
-                                      projector: projector, authenticator: authenticator, rateLimiter: SMTPRateLimiter(perMinute: 0), logger: logger)
+                                      projector: projector, authenticator: authenticator, rateLimiter: SMTPRateLimiter(perMinute: 0), pipeline: pipeline,
+                                      messagePipeline: messagePipeline, logger: logger)
             let server = Server(configuration: .init(name: "smtp", host: "127.0.0.1", port: 0, tls: .none), handler: handler, logger: logger)
             let port = try await server.bind().port!
             try await withThrowingTaskGroup(of: Void.self) { group in

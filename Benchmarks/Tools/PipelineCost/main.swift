@@ -1,0 +1,83 @@
+// Whole inbound pipeline cost per message with a warm DNS cache (issue 13's target: ≤ 50 µs for
+// the SPF + reverse DNS + DNSBL decisions on one core). The real LiveDNSResolver asks the local
+// test DNS server once per name (cold), then every later message is answered from its cache:
+// what is measured is the stages, the cache, the policy and the recorded events' construction.
+//
+//   scripts/dns-test-server.sh start 45353
+//   cd Benchmarks && swift run -c release PipelineCost 45353 [messages, default 200000]
+//   scripts/dns-test-server.sh stop 45353
+//
+// Pinned to one core with `taskset -c 0` for the one-core figure.
+import Foundation
+import Journal
+import Pipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func cpuMicroseconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+}
+
+func wallMicroseconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) * 1e6 + Double(ts.tv_nsec) / 1000
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2, let port = UInt16(arguments[1]) else {
+    print("usage: PipelineCost DNS-PORT [messages]")
+    exit(2)
+}
+let messages = arguments.count > 2 ? Int(arguments[2]) ?? 200_000 : 200_000
+
+let resolver = LiveDNSResolver(nameservers: [DNSServerAddress(host: "127.0.0.1", port: port)], timeout: .seconds(2), attempts: 2)
+var policy = InboundPolicy.standard
+policy.actions["dnsbl.listed"] = .score(4000)
+let pipeline = InboundPipeline(
+    stages: [SenderSyntaxStage(), SenderDomainStage(resolver: resolver), SPFStage(resolver: resolver),
+             ReverseDNSStage(resolver: resolver), DNSBLStage(zones: [DNSBLZone(zone: "dnsbl.test", scoreMilli: 4000)], resolver: resolver)],
+    policy: policy, trustedNetworks: [])
+// Clients and senders from Tests/Fixtures/dns: confirmed PTR + SPF pass, listed + no PTR, SPF softfail.
+let cases = [
+    InboundFacts(clientIP: IPAddress("127.0.0.10"), helo: "mail.pipeline.test", mailFrom: "ann@pass.pipeline.test"),
+    InboundFacts(clientIP: IPAddress("127.0.0.20"), helo: "mail.pipeline.test", mailFrom: "ann@pass.pipeline.test"),
+    InboundFacts(clientIP: IPAddress("127.0.0.10"), helo: "mail.pipeline.test", mailFrom: "bob@soft.pipeline.test"),
+]
+
+@Sendable func run(_ count: Int) async -> Int {
+    var sink = 0
+    for i in 0..<count {
+        let verdict = await pipeline.evaluate(cases[i % cases.count])
+        let events = verdict.filterDecisions(context: .system("bench"), received: UInt64(i + 1))
+        sink &+= events.count &+ Int(verdict.totalScoreMilli)
+    }
+    return sink
+}
+
+let done = DispatchSemaphore(value: 0)
+Task {
+    // Cold: fills the cache; and shows the answers are the expected ones.
+    for facts in cases {
+        let v = await pipeline.evaluate(facts)
+        print("\(facts.clientIP!) <\(facts.mailFrom)>: \(v.action.rawValue) — " + v.decisions.map { "\($0.decision.stage)=\($0.decision.result)" }.joined(separator: " "))
+        if v.decisions.contains(where: { $0.decision.result == "temperror" }) {
+            print("a temporary DNS failure: is the test DNS server running on port \(port)?")
+            exit(1)
+        }
+    }
+    let asked = resolver.upstreamQueryCount
+    _ = await run(10_000)  // warm-up
+    let cpu0 = cpuMicroseconds(), wall0 = wallMicroseconds()
+    let sink = await run(messages)
+    let cpu1 = cpuMicroseconds(), wall1 = wallMicroseconds()
+    let cpu = (cpu1 - cpu0) / Double(messages), wall = (wall1 - wall0) / Double(messages)
+    print(String(format: "%d messages: %.2f µs CPU and %.2f µs wall per message (5 stages + policy + events); upstream queries during the run: %d (sink %d)",
+                 messages, cpu, wall, resolver.upstreamQueryCount - asked, sink))
+    done.signal()
+}
+done.wait()

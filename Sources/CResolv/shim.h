@@ -1,0 +1,3 @@
+#include <netinet/in.h>
+#include <arpa/nameser.h>
+#include <resolv.h>

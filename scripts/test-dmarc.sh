@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# End to end for DKIM, DMARC and Authentication-Results (docs/pipeline.md): messages signed
+# just now by dkimpy and OpenDKIM (scripts/make-dkim-fixtures.py, fresh keys in a dkim.test
+# zone) are served by the Knot test server (scripts/dns-test-server.sh); a real `roost serve`
+# checks them after DATA; Python smtplib sends, imaplib reads the delivered headers
+# (scripts/test-dmarc.py); `roost audit --rejected` shows the DMARC refusal; `roost replay` re-runs
+# the checks and, after a policy change, lists exactly the message whose decision changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="$(swift build --show-bin-path)/roost"
+tmp="$(mktemp -d)"
+server=""
+dns=""
+cleanup() {
+  [ -n "$server" ] && kill -9 "$server" 2>/dev/null || true
+  [ -n "$dns" ] && scripts/dns-test-server.sh stop "$dns" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "test-dmarc: FAIL: $*" >&2; [ -f "$tmp/serve.log" ] && tail -30 "$tmp/serve.log" >&2; exit 1; }
+command -v python3 >/dev/null || fail "python3 is not installed"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+python3 scripts/make-dkim-fixtures.py "$tmp/signed" > "$tmp/sign.log" 2>&1 || { cat "$tmp/sign.log" >&2; fail "signing the test messages"; }
+dns=$(free_port)
+ROOST_DNS_OWNER_PID=$$ ROOST_DNS_EXTRA_ZONES="$tmp/signed/dns" scripts/dns-test-server.sh start "$dns" > "$tmp/dns.log" 2>&1 \
+  || { cat "$tmp/dns.log" >&2; fail "DNS test server"; }
+
+echo "alice-pw-1" > "$tmp/pw-alice"
+"$bin" init --domain example.org --hostname mx.example.org --user alice --password-file "$tmp/pw-alice" \
+  --config "$tmp/roost.toml" --data "$tmp/data" >/dev/null || fail "init"
+mx=$(free_port); imap=$(free_port)
+python3 - "$tmp/roost.toml" "$mx" "$imap" "$dns" <<'PY'
+import sys
+path, mx, imap, ns = sys.argv[1:]
+text = open(path).read()
+text = text[:text.index("\n[[listeners]]") + 1]
+for proto, port in [("smtp", mx), ("imap", imap)]:
+    text += f'[[listeners]]\nprotocol = "{proto}"\naddress = "127.0.0.1"\nport = {port}\ntls = "starttls"\n\n'
+text += f'''[limits]
+smtp_messages_per_minute = 0
+
+[metrics]
+enabled = false
+
+[dns]
+nameservers = ["127.0.0.1:{ns}"]
+timeout = 0.5
+attempts = 1
+
+[pipeline]
+stages = ["sender", "spf", "dkim", "dmarc"]
+trusted_networks = []
+
+[policy]
+"spf.fail" = "accept"
+"dmarc.reject" = "reject"
+"dmarc.quarantine" = "junk"
+'''
+open(path, "w").write(text)
+PY
+"$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2> "$tmp/serve.log" &
+server=$!
+for _ in $(seq 1 600); do grep -q "roost is running" "$tmp/serve.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "roost is running" "$tmp/serve.log" || fail "serve did not start"
+
+cat > "$tmp/fixture.json" <<JSON
+{"mx": $mx, "imap": $imap, "cafile": "$tmp/data/tls/cert.pem", "alice": "alice@example.org",
+ "alice_password": "$(cat "$tmp/pw-alice")", "signed": "$tmp/signed/dkim", "authserv": "mx.example.org"}
+JSON
+python3 scripts/test-dmarc.py "$tmp/fixture.json" || fail "SMTP/IMAP scenarios"
+
+"$bin" audit --data "$tmp/data" --rejected > "$tmp/audit-rejected.txt" || fail "audit --rejected"
+cat "$tmp/audit-rejected.txt"
+for want in "MAIL FROM:<bounce@other.test>" "dkim: accept (none)" "dmarc: reject" "dmarc.reject → reject" "header.from=dkim.test" \
+            "no aligned SPF or DKIM pass" "dkim: accept (fail)" "body hash mismatch"; do
+  grep -qF "$want" "$tmp/audit-rejected.txt" || fail "audit --rejected lacks '$want'"
+done
+kill -TERM "$server"; wait "$server" || fail "serve exited non-zero"; server=""
+
+# --- roost replay: the same config decides the same; a changed policy lists exactly the message it changes
+"$bin" replay --config "$tmp/roost.toml" --from 1 --dry-run > "$tmp/replay-same.txt" || fail "replay: $(cat "$tmp/replay-same.txt")"
+grep -qx "replay: 4 messages re-run, 0 would change (dry run)" "$tmp/replay-same.txt" || fail "replay with the same config: $(cat "$tmp/replay-same.txt")"
+sed -i 's/^"dmarc.quarantine" = "junk"$/"dmarc.quarantine" = "accept"/' "$tmp/roost.toml"
+"$bin" replay --config "$tmp/roost.toml" --from 1h > "$tmp/replay-changed.txt" || fail "replay --from 1h"
+cat "$tmp/replay-changed.txt"
+grep -qx "replay: 4 messages re-run, 1 would change (dry run)" "$tmp/replay-changed.txt" || fail "replay after the policy change"
+grep -q "^#[0-9]* <sale-1@shop.dkim.test> from <bounce@other.test>:$" "$tmp/replay-changed.txt" || fail "replay names the changed message"
+grep -qF "  dmarc: junk (quarantine) → accept (quarantine)" "$tmp/replay-changed.txt" || fail "replay shows the dmarc change"
+grep -qF "  policy: junk → accept" "$tmp/replay-changed.txt" || fail "replay shows the policy change"
+"$bin" replay --config "$tmp/roost.toml" --from 1 --apply > "$tmp/replay-apply.txt" || fail "replay --apply: $(cat "$tmp/replay-apply.txt")"
+grep -q "^replay: appended [0-9]* decisions" "$tmp/replay-apply.txt" || fail "replay --apply: $(cat "$tmp/replay-apply.txt")"
+"$bin" replay --config "$tmp/roost.toml" --from 1 > "$tmp/replay-after.txt" || fail "replay after --apply"
+grep -qx "replay: 4 messages re-run, 0 would change (dry run)" "$tmp/replay-after.txt" || fail "after --apply the new decisions are the recorded ones: $(cat "$tmp/replay-after.txt")"
+"$bin" audit --data "$tmp/data" --message-id "sale-1@shop.dkim.test" > "$tmp/audit-sale.txt" || fail "audit of the replayed message"
+grep -qF "re-run of #" "$tmp/audit-sale.txt" || fail "audit shows the replayed decisions: $(cat "$tmp/audit-sale.txt")"
+echo "test-dmarc: ok"
