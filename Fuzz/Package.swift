@@ -51,6 +51,16 @@ let package = Package(
             path: "FuzzSMTPSession"
         ),
         .executableTarget(
+            name: "FuzzSPFRecord",
+            dependencies: ["FuzzDriver", .product(name: "Pipeline", package: "Roost")],
+            path: "FuzzSPFRecord"
+        ),
+        .executableTarget(
+            name: "FuzzDNSReply",
+            dependencies: ["FuzzDriver", .product(name: "Pipeline", package: "Roost")],
+            path: "FuzzDNSReply"
+        ),
+        .executableTarget(
             name: "FuzzIMAPViews",
             dependencies: ["FuzzDriver", .product(name: "MailMessage", package: "Roost")],
             path: "FuzzIMAPViews"
