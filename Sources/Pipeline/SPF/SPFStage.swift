@@ -1,4 +1,4 @@
-public import Journal
+import Journal
 
 /// The "spf" inbound stage: RFC 7208 for the MAIL FROM identity and, separately, the HELO
 /// identity (§2.3). The decision's result is the MAIL FROM result word (for the null sender,
