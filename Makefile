@@ -2,7 +2,7 @@
 SWIFT        ?= swift
 DEV_DATA     ?= .roost-dev
 FUZZ_TIME    ?= 60
-FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzManageSieveSession FuzzSMTPSession FuzzIMAPCommand FuzzDKIMTags
+FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzManageSieveSession FuzzSMTPSession FuzzIMAPCommand FuzzDKIMTags FuzzSPFRecord FuzzDNSReply
 
 .PHONY: deps build run test fuzz bench bench-compare clean
 

@@ -103,5 +103,17 @@ let package = Package(
             path: "Tools/RoostLoad"
         ),
         // MARK: end Load generators
+        // MARK: SPF (issue 13): check_host() per message with a warm DNS cache.
+        // Run: swift package --allow-writing-to-package-directory benchmark --target SPFBenchmarks
+        .executableTarget(
+            name: "SPFBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Pipeline", package: "Roost"),
+            ],
+            path: "SPFBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // MARK: end SPF
     ]
 )

@@ -56,6 +56,16 @@ let package = Package(
             path: "FuzzDKIMTags"
         ),
         .executableTarget(
+            name: "FuzzSPFRecord",
+            dependencies: ["FuzzDriver", .product(name: "Pipeline", package: "Roost")],
+            path: "FuzzSPFRecord"
+        ),
+        .executableTarget(
+            name: "FuzzDNSReply",
+            dependencies: ["FuzzDriver", .product(name: "Pipeline", package: "Roost")],
+            path: "FuzzDNSReply"
+        ),
+        .executableTarget(
             name: "FuzzIMAPViews",
             dependencies: ["FuzzDriver", .product(name: "MailMessage", package: "Roost")],
             path: "FuzzIMAPViews"

@@ -81,6 +81,18 @@ public final class LiveDNSResolver: DNSResolving {
         return .temporaryFailure("\(asked) \(type): CNAME chain longer than \(Self.maximumChainLength)")
     }
 
+    /// What one raw reply to (name, type) says, as `query` would report it; a CNAME the reply
+    /// leaves open comes back as its `.cname` record. For fuzzing and inspecting captured replies.
+    public static func decodeReply(_ reply: [UInt8], name: String, type: DNSRecordType) -> DNSResult {
+        switch DNSWire.interpret(reply, name: DNSName.normalized(name) ?? name, type: type) {
+        case let .records(records, ttl): .records(records, ttl: ttl)
+        case let .alias(target, ttl): .records([.cname(target)], ttl: ttl)
+        case .noRecords: .noRecords
+        case .nonexistentDomain: .nonexistentDomain
+        case let .temporaryFailure(reason): .temporaryFailure(reason)
+        }
+    }
+
     private func cached(_ result: DNSResult, key: DNSCache.Key, ttl: UInt32) -> DNSResult {
         cache.insert(key, result, ttl: ttl, now: DNSCache.monotonicNow())
         return result

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -47,6 +49,9 @@ public struct SPFEvaluator: Sendable {
     public var timeLimit: Duration
     /// Seconds since 1970, for %{t}.
     public var clock: @Sendable () -> Int
+    /// Parsed records by their text, shared by copies of this evaluator: the same few records
+    /// come back with every message, and parsing is most of a warm-cache check.
+    let records = SPFRecordCache()
 
     public init(resolver: any DNSResolving, receiver: String = "unknown", lookupLimit: Int = 10, voidLookupLimit: Int = 2,
                 timeLimit: Duration = .seconds(20), clock: (@Sendable () -> Int)? = nil) {
@@ -148,10 +153,9 @@ final class Evaluation {
         let spf = texts.filter(SPFRecord.isSPF)
         guard !spf.isEmpty else { return nil }
         guard spf.count == 1 else { throw Stop.permerror("\(spf.count) SPF records at \(domain)") }
-        do {
-            return try SPFRecord(parsing: spf[0])
-        } catch {
-            throw Stop.permerror("syntax error in the record of \(domain): \(error.description)")
+        switch evaluator.records.record(for: spf[0]) {
+        case let .success(record): return record
+        case let .failure(error): throw Stop.permerror("syntax error in the record of \(domain): \(error.description)")
         }
     }
 
@@ -241,6 +245,7 @@ final class Evaluation {
             return false
         case let .ptr(spec):
             let target = try await target(spec, domain: domain)
+            try countVoid(try await pointerAnswer())
             let names = try await validatedNames()
             return names.contains { SPFNames.isSameOrSubdomain($0, of: target) }
         case let .exists(spec):
@@ -281,13 +286,21 @@ final class Evaluation {
     }
 
     private var validatedNamesCache: [String]?
+    private var pointerAnswerCache: DNSResult?
+
+    /// The client's PTR answer, asked once per check (the ptr mechanism and %{p} share it).
+    private func pointerAnswer() async throws -> DNSResult {
+        if let pointerAnswerCache { return pointerAnswerCache }
+        let answer = try await query(ip.reverseDomain, .ptr)
+        pointerAnswerCache = answer
+        return answer
+    }
 
     /// §5.5: the client's PTR names (the first 10) whose own addresses include the client.
     /// DNS failures here only mean fewer names, never an error.
     private func validatedNames() async throws -> [String] {
         if let validatedNamesCache { return validatedNamesCache }
-        let answer = try await query(ip.reverseDomain, .ptr)
-        try countVoid(answer)
+        let answer = try await pointerAnswer()
         var names: [String] = []
         if case let .records(records, _) = answer {
             let candidates = records.compactMap { if case let .ptr(name) = $0 { name } else { nil } }.prefix(10)
@@ -421,5 +434,22 @@ enum SPFNames {
             }
         }
         return out
+    }
+}
+
+/// Parsed SPF records (and syntax errors) by record text. Bounded: emptied when full.
+final class SPFRecordCache: Sendable {
+    static let capacity = 1024
+    private let entries = Mutex<[[UInt8]: Result<SPFRecord, SPFRecord.SyntaxError>]>([:])
+
+    func record(for text: [UInt8]) -> Result<SPFRecord, SPFRecord.SyntaxError> {
+        if let hit = entries.withLock({ $0[text] }) { return hit }
+        let parsed: Result<SPFRecord, SPFRecord.SyntaxError>
+        do { parsed = .success(try SPFRecord(parsing: text)) } catch { parsed = .failure(error) }
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[text] = parsed
+        }
+        return parsed
     }
 }

@@ -1,4 +1,4 @@
-public import Journal
+import Journal
 
 /// The "spf" inbound stage: RFC 7208 for the MAIL FROM identity and, separately, the HELO
 /// identity (§2.3). The decision's result is the MAIL FROM result word (for the null sender,
@@ -6,14 +6,18 @@ public import Journal
 /// evidence in Authentication-Results style. Scores are left to the policy.
 public struct SPFStage: InboundStage {
     public let evaluator: SPFEvaluator
+    /// Also check the HELO identity when MAIL FROM is not `<>` (RFC 7208 §2.3 recommends it;
+    /// it doubles the DNS work). For `<>` the HELO identity is the MAIL FROM check anyway.
+    public var checksHELOIdentity: Bool
     public var name: String { "spf" }
 
-    public init(evaluator: SPFEvaluator) {
+    public init(evaluator: SPFEvaluator, checksHELOIdentity: Bool = true) {
         self.evaluator = evaluator
+        self.checksHELOIdentity = checksHELOIdentity
     }
 
-    public init(resolver: any DNSResolving, receiver: String = "unknown") {
-        self.evaluator = SPFEvaluator(resolver: resolver, receiver: receiver)
+    public init(resolver: any DNSResolving, receiver: String = "unknown", checksHELOIdentity: Bool = true) {
+        self.init(evaluator: SPFEvaluator(resolver: resolver, receiver: receiver), checksHELOIdentity: checksHELOIdentity)
     }
 
     public func decide(_ facts: InboundFacts) async -> StageDecision {
@@ -21,13 +25,16 @@ public struct SPFStage: InboundStage {
             return StageDecision(stage: name, result: SPFResult.Code.none.rawValue,
                                  rules: [RuleResult(name: "spf.mailfrom", contributionMilli: 0, evidence: "spf=none: no client IP address")])
         }
-        let helo = await evaluator.checkHELO(ip: ip, helo: facts.helo)
-        let mailFrom = facts.mailFrom.isEmpty ? helo : await evaluator.checkMailFrom(ip: ip, mailFrom: facts.mailFrom, helo: facts.helo)
-        let mailFromProperty = facts.mailFrom.isEmpty ? "smtp.mailfrom=postmaster@\(facts.helo)" : "smtp.mailfrom=\(Self.domain(of: facts.mailFrom))"
-        return StageDecision(stage: name, result: mailFrom.code.rawValue, rules: [
-            RuleResult(name: "spf.mailfrom", contributionMilli: 0, evidence: Self.evidence(mailFrom, property: mailFromProperty, ip: ip)),
-            RuleResult(name: "spf.helo", contributionMilli: 0, evidence: Self.evidence(helo, property: "smtp.helo=\(facts.helo)", ip: ip)),
-        ])
+        let nullSender = facts.mailFrom.isEmpty
+        let helo = nullSender || checksHELOIdentity ? await evaluator.checkHELO(ip: ip, helo: facts.helo) : nil
+        let mailFrom: SPFResult
+        if nullSender, let helo { mailFrom = helo } else { mailFrom = await evaluator.checkMailFrom(ip: ip, mailFrom: facts.mailFrom, helo: facts.helo) }
+        let mailFromProperty = nullSender ? "smtp.mailfrom=postmaster@\(facts.helo)" : "smtp.mailfrom=\(Self.domain(of: facts.mailFrom))"
+        var rules = [RuleResult(name: "spf.mailfrom", contributionMilli: 0, evidence: Self.evidence(mailFrom, property: mailFromProperty, ip: ip))]
+        if let helo {
+            rules.append(RuleResult(name: "spf.helo", contributionMilli: 0, evidence: Self.evidence(helo, property: "smtp.helo=\(facts.helo)", ip: ip)))
+        }
+        return StageDecision(stage: name, result: mailFrom.code.rawValue, rules: rules)
     }
 
     static func domain(of address: String) -> String {

@@ -169,6 +169,7 @@ import Testing
         z.txt("two-void.example.com", "v=spf1 a:void1.example.com a:void2.example.com ?all")
         z.txt("three-void.example.com", "v=spf1 a:void1.example.com a:void2.example.com exists:void3.example.com ?all")
         z.txt("void-exp.example.com", "v=spf1 a:void1.example.com a:void2.example.com exp=void3.example.com -all")
+        z.txt("ptr-void.example.com", "v=spf1 ptr ptr ptr -all")
         z.txt("mx-void.example.com", "v=spf1 mx:void1.example.com mx:mail.example.com mx:void2.example.com mx:void3.example.com -all")
         return z
     }()
@@ -188,6 +189,7 @@ import Testing
         SPFCase("the third void lookup is a permerror", "a@three-void.example.com", "192.0.2.4", .permerror),
         SPFCase("exp= lookups are not void lookups", "a@void-exp.example.com", "192.0.2.4", .fail),
         SPFCase("void MX lookups count", "a@mx-void.example.com", "192.0.2.9", .permerror),
+        SPFCase("each ptr without PTR records is a void lookup", "a@ptr-void.example.com", "192.0.2.9", .permerror),
     ]
 
     @Test(arguments: cases) func processingLimits(_ c: SPFCase) async { await c.run(in: Self.zone) }

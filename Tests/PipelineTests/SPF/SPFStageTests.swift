@@ -53,6 +53,14 @@ import Testing
         #expect(decision.rules.last?.evidence == "spf=none smtp.helo=helo.invalid: helo.invalid: no SPF record")
     }
 
+    @Test func heloIdentityCanBeLeftToTheNullSender() async {
+        let stage = SPFStage(resolver: Self.table, checksHELOIdentity: false)
+        let decision = await stage.decide(InboundFacts(clientIP: IPAddress("192.0.2.10"), helo: "mail.example.test", mailFrom: "bob@example.test"))
+        #expect(decision.result == "pass" && decision.rules.map(\.name) == ["spf.mailfrom"])
+        let bounce = await stage.decide(InboundFacts(clientIP: IPAddress("192.0.2.99"), helo: "mail.example.test", mailFrom: ""))
+        #expect(bounce.result == "fail" && bounce.rules.map(\.name) == ["spf.mailfrom", "spf.helo"])
+    }
+
     @Test func noClientAddress() async {
         let decision = await SPFStage(resolver: Self.table).decide(InboundFacts(clientIP: nil, helo: "x", mailFrom: "a@example.test"))
         #expect(decision.result == "none")
