@@ -18,12 +18,14 @@ extension IMAPSession {
             let writer = connection.sharedWriter
             let store = self.store
             let logger = self.logger
+            let modseq = state.condStore, vanished = state.qresync
             watcher = Task {
                 var state = mailbox
                 func update() async -> Bool {
                     do {
                         guard try store.mailbox(id: state.mailbox) != nil else { return false }
-                        let responses = state.synchronize(with: try store.messages(mailbox: state.mailbox), expungeAllowed: true)
+                        let responses = state.synchronize(with: try store.messages(mailbox: state.mailbox), expungeAllowed: true,
+                                                        modseq: modseq, vanished: vanished)
                         guard !responses.isEmpty else { return true }
                         var bytes: [UInt8] = []
                         for r in responses { IMAPEncoder.encode(r, into: &bytes) }

@@ -22,7 +22,8 @@ extension IMAPSession {
 
     // MARK: SELECT / EXAMINE (RFC 9051 §6.3.2, §6.3.3)
 
-    func select(_ tag: String, _ name: String, readOnly: Bool) async throws {
+    func select(_ tag: String, _ name: String, readOnly: Bool, parameters: SelectParameters = SelectParameters()) async throws {
+        guard acceptSelectParameters(tag, parameters) else { return }
         // RFC 9051 §6.3.2: a SELECT first deselects, even when it fails.
         let wasSelected = selected != nil
         deselect()
@@ -58,6 +59,7 @@ extension IMAPSession {
         selected = mailbox
         synchronizedAt = (info.highestModseq, info.messageCount)
         if case .authenticated(let user, let account) = state.phase { state.phase = .selected(user: user, account: account) }
+        try reportResync(info, messages: messages, parameters)
         ok(tag, code: readOnly ? "READ-ONLY" : "READ-WRITE", "\(readOnly ? "EXAMINE" : "SELECT") completed")
     }
 

@@ -6,6 +6,8 @@ extension IMAPSession {
     // MARK: SEARCH (RFC 9051 §6.4.4, RFC 3501 §6.4.4, RFC 4731 ESEARCH, RFC 5182 SEARCHRES)
 
     func search(_ tag: String, _ key: SearchKey, returns: [SearchReturn]?, uid: Bool, _ command: IMAPCommand) async throws {
+        // SEARCH MODSEQ is a CONDSTORE enabling command (RFC 7162 §3.1).
+        if key.mentionsModseq { try enableCondStore() }
         let all = try store.messages(mailbox: current.mailbox)
         let byUID = Dictionary(all.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
         let lastUID = current.uids.last ?? 0
@@ -16,6 +18,8 @@ extension IMAPSession {
                                         saved: Set(current.savedSearch), journal: journal)
             if try context.matches(key) { matches.append((index + 1, u)) }
         }
+        // RFC 7162 §3.1.5: with a MODSEQ key, the highest MODSEQ of the messages found.
+        let highest = key.mentionsModseq ? matches.compactMap { byUID[$0.uid]?.modseq }.max() : nil
         if let returns {
             var options = returns.isEmpty ? [SearchReturn.all] : returns
             if options.contains(.save) {
@@ -32,17 +36,18 @@ extension IMAPSession {
                     return
                 }
             }
-            send(.data(Array(esearch(tag: tag, matches, options: options, uid: uid).utf8)))
+            send(.data(Array(esearch(tag: tag, matches, options: options, uid: uid, modseq: highest).utf8)))
         } else if state.rev2 {
-            send(.data(Array(esearch(tag: tag, matches, options: [.all], uid: uid).utf8)))
+            send(.data(Array(esearch(tag: tag, matches, options: [.all], uid: uid, modseq: highest).utf8)))
         } else {
             let values = matches.map { uid ? String($0.uid) : String($0.number) }
-            send(.data(Array((["SEARCH"] + values).joined(separator: " ").utf8)))
+            let modseq = highest.map { ["(MODSEQ \($0))"] } ?? []
+            send(.data(Array((["SEARCH"] + values + modseq).joined(separator: " ").utf8)))
         }
         try await done(tag, command, "SEARCH completed")
     }
 
-    private func esearch(tag: String, _ matches: [(number: Int, uid: UInt32)], options: [SearchReturn], uid: Bool) -> String {
+    private func esearch(tag: String, _ matches: [(number: Int, uid: UInt32)], options: [SearchReturn], uid: Bool, modseq: UInt64? = nil) -> String {
         let values = matches.map { uid ? $0.uid : UInt32($0.number) }
         var text = "ESEARCH (TAG \"\(tag)\")"
         if uid { text += " UID" }
@@ -50,6 +55,7 @@ extension IMAPSession {
         if options.contains(.max), let last = values.last { text += " MAX \(last)" }
         if options.contains(.all), !values.isEmpty { text += " ALL \(Self.uidSet(values))" }
         if options.contains(.count) { text += " COUNT \(values.count)" }
+        if let modseq { text += " MODSEQ \(modseq)" }
         return text
     }
 }
@@ -107,6 +113,7 @@ struct SearchContext {
         case .larger(let n): return info.size > n
         case .smaller(let n): return info.size < n
         case .uid(let set): return set.isSaved ? saved.contains(info.uid) : set.contains(info.uid, last: lastUID)
+        case .modseq(let n): return info.modseq >= n
         case .sequence(let set): return set.isSaved ? saved.contains(info.uid) : set.contains(UInt32(number), last: UInt32(count))
         case .before(let date): return internalDay < date.day
         case .on(let date): return internalDay == date.day
