@@ -22,6 +22,7 @@ test: deps
 	@scripts/test-serve.sh
 	@scripts/test-smtp.sh
 	@scripts/test-tls.sh
+	@scripts/test-qresync.sh
 	@scripts/test-managesieve.py
 	@scripts/compare-dovecot.sh
 

@@ -82,29 +82,13 @@ extension IMAPSession {
         let maxUID = info.uidNext > 0 ? info.uidNext - 1 : 0
         // Without known UIDs, 1:(UIDNEXT-1): an empty set for a mailbox that never had mail.
         func known(_ uid: UInt32) -> Bool { q.knownUIDs.map { $0.contains(uid, last: maxUID) } ?? (uid <= maxUID) }
-        let floor = Self.sequenceMatchFloor(q, mailbox: mailbox)
+        let floor = mailbox.sequenceMatchFloor(q)
         let vanished = try store.expunged(mailbox: info.id, since: q.modseq).filter { $0 > floor && known($0) }
         if !vanished.isEmpty { send(.data(Array("VANISHED (EARLIER) \(SelectedMailbox.compactSet(vanished))".utf8))) }
         for (index, message) in messages.sorted(by: { $0.uid < $1.uid }).enumerated()
         where message.modseq > q.modseq && known(message.uid) {
             send(.data(Self.flagsFetch(number: index + 1, message, silent: false)))
         }
-    }
-
-    /// RFC 7162 §3.2.5.2: walking the client's (sequence number, UID) pairs in order, the UID of
-    /// the last pair that still matches the mailbox; no UID at or below it is reported vanished.
-    /// Roost remembers every expunge, so this only trims the answer. Bounded by the mailbox size:
-    /// the walk stops at the first pair past the last message or out of order.
-    static func sequenceMatchFloor(_ q: SelectParameters.QuickResync, mailbox: SelectedMailbox) -> UInt32 {
-        guard let numbers = q.knownSequenceNumbers, let uids = q.knownSequenceUIDs else { return 0 }
-        var n = SetWalker(numbers), u = SetWalker(uids)
-        var floor: UInt32 = 0, lastNumber: UInt32 = 0
-        while let number = n.next(), let uid = u.next() {
-            guard number > lastNumber, Int(number) <= mailbox.count, mailbox.uids[Int(number) - 1] == uid else { break }
-            floor = uid
-            lastNumber = number
-        }
-        return floor
     }
 
     // MARK: FETCH (RFC 7162 §3.1.4, §3.2.6)

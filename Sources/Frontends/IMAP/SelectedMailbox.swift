@@ -166,6 +166,22 @@ public struct SelectedMailbox: Sendable, Hashable {
         return parts.joined(separator: ",")
     }
 
+    /// RFC 7162 §3.2.5.2: walking the client's (sequence number, UID) pairs in order, the UID of
+    /// the last pair that still matches this mailbox; no UID at or below it is reported vanished.
+    /// Roost remembers every expunge, so this only trims the answer. Bounded by the mailbox size:
+    /// the walk stops at the first pair past the last message or out of order.
+    public func sequenceMatchFloor(_ q: SelectParameters.QuickResync) -> UInt32 {
+        guard let numbers = q.knownSequenceNumbers, let known = q.knownSequenceUIDs else { return 0 }
+        var n = SetWalker(numbers), u = SetWalker(known)
+        var floor: UInt32 = 0, lastNumber: UInt32 = 0
+        while let number = n.next(), let uid = u.next() {
+            guard number > lastNumber, Int(number) <= uids.count, uids[Int(number) - 1] == uid else { break }
+            floor = uid
+            lastNumber = number
+        }
+        return floor
+    }
+
     static func writeFlags(_ flags: [String], into w: inout IMAPWriter) {
         w.open()
         for (k, flag) in flags.enumerated() {

@@ -143,7 +143,7 @@ import Testing
     @Test func sequenceMatchData() {
         let s = selected([3, 6, 9, 12, 15, 18])
         func floor(_ numbers: [(UInt32, UInt32)], _ uids: [(UInt32, UInt32)]) -> UInt32 {
-            IMAPSession.sequenceMatchFloor(.init(uidValidity: 9, modseq: 1, knownSequenceNumbers: set(numbers), knownSequenceUIDs: set(uids)), mailbox: s)
+            s.sequenceMatchFloor(.init(uidValidity: 9, modseq: 1, knownSequenceNumbers: set(numbers), knownSequenceUIDs: set(uids)))
         }
         #expect(floor([(2, 2), (4, 4)], [(6, 6), (12, 12)]) == 12)
         #expect(floor([(2, 2), (4, 4)], [(6, 6), (11, 11)]) == 6)
@@ -152,7 +152,7 @@ import Testing
         // Past the last message, out of order, or a huge range: the walk stops.
         #expect(floor([(6, 4_000_000_000)], [(18, 4_000_000_000)]) == 18)
         #expect(floor([(4, 4), (2, 2)], [(12, 12), (6, 6)]) == 12)
-        #expect(IMAPSession.sequenceMatchFloor(.init(uidValidity: 9, modseq: 1), mailbox: s) == 0)
+        #expect(s.sequenceMatchFloor(.init(uidValidity: 9, modseq: 1)) == 0)
     }
 
     @Test func searchKeysMentioningModseq() {
