@@ -25,6 +25,7 @@ test: deps
 	@scripts/test-qresync.sh
 	@scripts/test-managesieve.py
 	@scripts/compare-dovecot.sh
+	@scripts/compare-search-dovecot.sh
 
 # libFuzzer targets live in their own package (Fuzz/) so normal builds never link libFuzzer.
 fuzz: deps
