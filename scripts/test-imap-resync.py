@@ -3,6 +3,7 @@
 
 Usage:
   test-imap-resync.py condstore FIXTURE.json      RFC 7162's examples adapted to Roost's data
+  test-imap-resync.py special-use FIXTURE.json    CREATE-SPECIAL-USE (RFC 6154 §3)
                                                   (run by Tests/FrontendsTests/IMAP/IMAPResyncClientTests.swift)
   test-imap-resync.py prepare FIXTURE.json STATE  a client saves its state; another session
                                                   changes flags and expunges (scripts/test-qresync.sh)
@@ -236,6 +237,24 @@ def condstore():
         s.close()
 
 
+def special_use():
+    """CREATE-SPECIAL-USE (RFC 6154 §3, §5.3): CREATE with USE, LIST shows it, \\All is refused."""
+    a = Session()
+    caps = a.ok("CAPABILITY")[0][0].split()
+    expect("CREATE-SPECIAL-USE" in caps and "SPECIAL-USE" in caps, caps)
+    a.ok('CREATE "Sent Items" (USE (\\Sent))')
+    untagged, _ = a.ok('LIST "" "Sent Items"')
+    expect(untagged == ['* LIST (\\HasNoChildren \\Sent) "/" "Sent Items"'], untagged)
+    untagged, _ = a.ok('LIST (SPECIAL-USE) "" "*"')
+    expect(any(l.endswith('"Sent Items"') for l in untagged), untagged)
+    _, tagged = a.cmd("CREATE MySpecial (USE (\\All))")
+    expect(tagged.startswith("NO [USEATTR]"), tagged)
+    untagged, _ = a.ok('LIST "" "MySpecial"')
+    expect(untagged == [], f"a refused CREATE makes no mailbox: {untagged}")
+    a.bad("CREATE Other (USE (Sent))")
+    a.close()
+
+
 def resync_answer(state):
     """What a QRESYNC SELECT from the saved state says (HIGHESTMODSEQ, VANISHED, FETCH), and the
     same for UID FETCH (CHANGEDSINCE … VANISHED)."""
@@ -287,5 +306,5 @@ def check(state_path):
     expect(fetch_answer == state["fetch"], f"UID FETCH VANISHED changed:\n  before {state['fetch']}\n  now    {fetch_answer}")
 
 
-{"condstore": condstore, "prepare": lambda: prepare(sys.argv[3]), "check": lambda: check(sys.argv[3])}[mode]()
+{"condstore": condstore, "special-use": special_use, "prepare": lambda: prepare(sys.argv[3]), "check": lambda: check(sys.argv[3])}[mode]()
 print(f"test-imap-resync {mode}: ok")

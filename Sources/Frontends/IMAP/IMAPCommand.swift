@@ -113,7 +113,8 @@ public enum IMAPCommand: Sendable, Hashable {
     case id([String: String]?)
     case namespace
     case select(String, readOnly: Bool, parameters: SelectParameters = SelectParameters())
-    case create(String)
+    /// CREATE; `specialUse` from the USE parameter (RFC 6154 §3, CREATE-SPECIAL-USE).
+    case create(String, specialUse: [String] = [])
     case delete(String)
     case rename(String, to: String)
     case subscribe(String), unsubscribe(String)

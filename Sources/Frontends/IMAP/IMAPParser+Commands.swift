@@ -52,8 +52,7 @@ extension Cursor {
         case "CREATE":
             try space()
             let mailbox = try mailbox()
-            if skip(32) { try skipParameterList() }
-            return .create(mailbox)
+            return .create(mailbox, specialUse: skip(32) ? try createParameters() : [])
         case "DELETE":
             try space()
             return .delete(try mailbox())

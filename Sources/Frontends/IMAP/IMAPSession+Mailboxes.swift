@@ -65,11 +65,12 @@ extension IMAPSession {
 
     // MARK: CREATE / DELETE / RENAME (RFC 9051 §6.3.4–6.3.6)
 
-    func create(_ tag: String, _ name: String, _ command: IMAPCommand) async throws {
+    func create(_ tag: String, _ name: String, specialUse: [String] = [], _ command: IMAPCommand) async throws {
         guard let name = MailboxNames.validated(name) else {
             no(tag, code: "CANNOT", "invalid mailbox name")
             return
         }
+        guard let specialUse = creatableSpecialUse(tag, specialUse) else { return }
         if try mailbox(named: name) != nil {
             no(tag, code: "ALREADYEXISTS", "mailbox already exists")
             return
@@ -79,14 +80,14 @@ extension IMAPSession {
         for parent in MailboxNames.parents(of: name) where try mailbox(named: parent) == nil {
             events.append(newMailbox(parent))
         }
-        events.append(newMailbox(name))
+        events.append(newMailbox(name, specialUse: specialUse))
         try await record(events)
         try await done(tag, command, "CREATE completed")
     }
 
-    func newMailbox(_ name: String) -> MailboxCreated {
+    func newMailbox(_ name: String, specialUse: [String] = []) -> MailboxCreated {
         MailboxCreated(context: eventContext, mailbox: .random(), user: currentUser, name: name,
-                       uidValidity: UInt32.random(in: 1...UInt32.max))
+                       uidValidity: UInt32.random(in: 1...UInt32.max), specialUse: specialUse)
     }
 
     func delete(_ tag: String, _ name: String, _ command: IMAPCommand) async throws {

@@ -222,7 +222,7 @@ final class IMAPSession {
             send(.data(Array("NAMESPACE ((\"\" \"/\")) NIL NIL".utf8)))
             try await done(tag, command, "NAMESPACE completed")
         case .select(let name, let readOnly, let parameters): try await select(tag, name, readOnly: readOnly, parameters: parameters)
-        case .create(let name): try await create(tag, name, command)
+        case .create(let name, let specialUse): try await create(tag, name, specialUse: specialUse, command)
         case .delete(let name): try await delete(tag, name, command)
         case .rename(let from, let to): try await rename(tag, from, to, command)
         case .subscribe(let name): try await subscribe(tag, name, true, command)
@@ -271,7 +271,7 @@ final class IMAPSession {
         func d(_ name: String) -> String { ModifiedUTF7.decode(name) ?? name }
         switch command {
         case .select(let n, let readOnly, let parameters): return .select(d(n), readOnly: readOnly, parameters: parameters)
-        case .create(let n): return .create(d(n))
+        case .create(let n, let specialUse): return .create(d(n), specialUse: specialUse)
         case .delete(let n): return .delete(d(n))
         case .rename(let a, let b): return .rename(d(a), to: d(b))
         case .subscribe(let n): return .subscribe(d(n))

@@ -53,7 +53,7 @@ public struct IMAPState: Sendable, Hashable {
         }
         list += ["LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
                  "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "ESEARCH", "SEARCHRES", "BINARY", "STATUS=SIZE",
-                 "APPENDLIMIT=\(IMAPLimits.appendLimit)", "CONDSTORE", "QRESYNC"]
+                 "APPENDLIMIT=\(IMAPLimits.appendLimit)", "CONDSTORE", "QRESYNC", "CREATE-SPECIAL-USE"]
         return list
     }
 

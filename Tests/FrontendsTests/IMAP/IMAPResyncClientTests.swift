@@ -27,4 +27,14 @@ import Testing
             try rebuilt.close()
         }
     }
+
+    @Test func createSpecialUse() async throws {
+        try await IMAPTestServer.run { s in
+            let result = try await POP3TestServer.runProcess(
+                "/usr/bin/env", ["python3", POP3TestServer.repository + "/scripts/test-imap-resync.py", "special-use", try s.writeFixture()])
+            #expect(result.status == 0, "special-use:\n\(result.output)")
+            let created = try s.events(MailboxCreated.self).filter { $0.name == "Sent Items" }
+            #expect(created.map(\.specialUse) == [["\\Sent"]])
+        }
+    }
 }
