@@ -24,8 +24,10 @@ test: deps
 	@scripts/test-pipeline.sh
 	@scripts/test-tls.sh
 	@scripts/test-mailflow.sh
+	@scripts/test-qresync.sh
 	@scripts/test-managesieve.py
 	@scripts/compare-dovecot.sh
+	@scripts/compare-search-dovecot.sh
 	@scripts/test-loadgen.sh
 	@scripts/test-dmarc.sh
 

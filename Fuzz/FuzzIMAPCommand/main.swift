@@ -33,15 +33,25 @@ func handle(_ command: [UInt8], selected: inout SelectedMailbox) {
     case .failure(let failure):
         check(failure.tag.map { .tagged($0, .bad, code: nil, text: failure.hint) } ?? .status(.bad, code: nil, text: failure.hint))
     case .success(let (tag, parsed)):
+        var modseq = false, vanished = false
         switch parsed {
-        case .fetch(let set, _, let uid), .store(let set, _, let uid), .copy(let set, _, let uid), .move(let set, _, let uid):
+        case .select(_, _, let parameters):
+            // QRESYNC's sequence match data is walked against the mailbox (RFC 7162 §3.2.5.2).
+            if let q = parameters.quickResync {
+                let floor = selected.sequenceMatchFloor(q)
+                precondition(floor == 0 || selected.sequenceNumber(of: floor) != nil)
+                vanished = true
+            }
+            modseq = parameters.condStore || vanished
+        case .fetch(let set, _, let uid, _), .store(let set, _, let uid), .copy(let set, _, let uid), .move(let set, _, let uid):
             if let resolved = try? selected.resolve(set, uid: uid) {
                 precondition(resolved.allSatisfy { $0.number >= 1 && $0.number <= selected.count })
                 precondition(zip(resolved, resolved.dropFirst()).allSatisfy { $0.number < $1.number })
             }
         default: break
         }
-        for response in selected.synchronize(with: messages, expungeAllowed: parsed.allowsExpungeResponses) { check(response) }
+        for response in selected.synchronize(with: messages, expungeAllowed: parsed.allowsExpungeResponses,
+                                             modseq: modseq, vanished: vanished) { check(response) }
         check(.tagged(tag, .ok, code: nil, text: parsed.name + " completed"))
     }
 }

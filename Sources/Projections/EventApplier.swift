@@ -204,9 +204,11 @@ struct EventApplier {
         var touched = false
         for ref in e.messages {
             guard let row = try db.row( """
-                SELECT uid, flags FROM message WHERE mailboxId = ? AND refEvent = ? AND refOrdinal = ?
+                SELECT uid, flags, modseq FROM message WHERE mailboxId = ? AND refEvent = ? AND refOrdinal = ?
                 """, arguments: [Int64(id: e.mailbox), Int64(ref.event), Int64(ref.ordinal)]) else { continue }
             let uid: Int64 = row["uid"]
+            // RFC 7162 §3.1.3: changed since the client looked, so this message is left alone.
+            if let limit = e.unchangedSince, UInt64(row["modseq"] as Int64) > limit { continue }
             let old = FlagSet.decode(row["flags"])
             let new: String
             switch e.operation {

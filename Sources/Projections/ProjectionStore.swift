@@ -245,6 +245,20 @@ public final class ProjectionStore: Sendable {
         }
     }
 
+    /// The MODSEQ each of `uids` was expunged with (those not expunged are left out).
+    public func expungedModseqs(mailbox: MailboxID, uids: [UInt32]) throws -> [UInt32: UInt64] {
+        try pool.read { db in
+            var out: [UInt32: UInt64] = [:]
+            for uid in uids {
+                if let modseq = try db.one(Int64.self, "SELECT modseq FROM expunged WHERE mailboxId = ? AND uid = ?",
+                                           arguments: [Int64(id: mailbox), Int64(uid)]) {
+                    out[uid] = UInt64(modseq)
+                }
+            }
+            return out
+        }
+    }
+
     /// Every table, rows in key order, one line per row: equal dumps mean equal projections.
     public func canonicalDump() throws -> String {
         try pool.read { db in

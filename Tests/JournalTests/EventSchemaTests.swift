@@ -36,6 +36,7 @@ func sampleEvents() -> [any EventBody] {
         MessageAppended(context: imap, mailbox: junk, flags: ["\\Draft"], internalDate: 1_796_108_000_000_000,
                         zoneOffsetMinutes: -330, message: Array("From: a@b\r\n\r\nx".utf8)),
         FlagsChanged(context: imap, mailbox: inbox, messages: refs, operation: .replace, flags: ["\\Answered", "work"]),
+        FlagsChanged(context: imap, mailbox: inbox, messages: refs, operation: .add, flags: ["$MDNSent"], unchangedSince: 1 << 62),
         MessagesCopied(transfer),
         MessagesMoved(transfer),
         MessagesExpunged(context: imap, mailbox: inbox, messages: refs),

@@ -149,6 +149,28 @@ import Testing
         #expect(try h.store.message(mailbox: w.inbox, uid: 1)?.flags == ["\\Flagged"], "\\Recent is never stored")
     }
 
+    /// RFC 7162 UNCHANGEDSINCE, tested where the event is applied: a message changed after the
+    /// client's MODSEQ is left alone, the others change; the same on every replay.
+    @Test func conditionalFlagChangesSkipMessagesChangedSince() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let w = try await setUp(h)
+        let a = try await h.append(MessageAppended(context: ctx, mailbox: w.inbox, flags: [], internalDate: 5, message: Array("a".utf8)))
+        let b = try await h.append(MessageAppended(context: ctx, mailbox: w.inbox, flags: [], internalDate: 6, message: Array("b".utf8)))
+        let seen = try await h.append(FlagsChanged(context: ctx, mailbox: w.inbox, messages: [MessageRef(event: b)], operation: .add, flags: ["\\Seen"]))
+        // The client looked at b before `seen`: b fails the test, a passes.
+        let conditional = try await h.append(FlagsChanged(context: ctx, mailbox: w.inbox, messages: [MessageRef(event: a), MessageRef(event: b)],
+                                                          operation: .add, flags: ["\\Flagged"], unchangedSince: seen - 1))
+        #expect(try h.store.message(mailbox: w.inbox, uid: 1)?.flags == ["\\Flagged"])
+        #expect(try h.store.message(mailbox: w.inbox, uid: 1)?.modseq == conditional)
+        #expect(try h.store.message(mailbox: w.inbox, uid: 2)?.flags == ["\\Seen"])
+        #expect(try h.store.message(mailbox: w.inbox, uid: 2)?.modseq == seen)
+        // UNCHANGEDSINCE 0 never passes.
+        _ = try await h.append(FlagsChanged(context: ctx, mailbox: w.inbox, messages: [MessageRef(event: a)], operation: .replace, flags: [],
+                                            unchangedSince: 0))
+        #expect(try h.store.message(mailbox: w.inbox, uid: 1)?.flags == ["\\Flagged"])
+    }
+
     @Test func copyMoveAndExpunge() async throws {
         let h = try Harness()
         defer { h.remove() }

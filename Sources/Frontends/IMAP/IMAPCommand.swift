@@ -59,6 +59,8 @@ public struct StoreOperation: Sendable, Hashable {
     public var kind: Kind
     public var silent: Bool
     public var flags: [String]
+    /// The UNCHANGEDSINCE modifier (RFC 7162 §3.1.3).
+    public var unchangedSince: UInt64? = nil
 }
 
 /// A date as SEARCH takes it (RFC 9051 §9 `date`): days since 1970-01-01.
@@ -81,6 +83,9 @@ public indirect enum SearchKey: Sendable, Hashable {
     case larger(Int), smaller(Int)
     case uid(SequenceSet)
     case sequence(SequenceSet)
+    /// MODSEQ [entry-name entry-type] n (RFC 7162 §3.1.5): Roost keeps one MODSEQ per message,
+    /// so the entry is ignored, as the RFC says.
+    case modseq(UInt64)
     case not(SearchKey)
     case or(SearchKey, SearchKey)
     case and([SearchKey])
@@ -107,8 +112,9 @@ public enum IMAPCommand: Sendable, Hashable {
     case enable([String])
     case id([String: String]?)
     case namespace
-    case select(String, readOnly: Bool)
-    case create(String)
+    case select(String, readOnly: Bool, parameters: SelectParameters = SelectParameters())
+    /// CREATE; `specialUse` from the USE parameter (RFC 6154 §3, CREATE-SPECIAL-USE).
+    case create(String, specialUse: [String] = [])
     case delete(String)
     case rename(String, to: String)
     case subscribe(String), unsubscribe(String)
@@ -123,7 +129,7 @@ public enum IMAPCommand: Sendable, Hashable {
     case check, close, unselect, expunge
     case uidExpunge(SequenceSet)
     case search(SearchKey, returns: [SearchReturn]?, uid: Bool)
-    case fetch(SequenceSet, [FetchAttribute], uid: Bool)
+    case fetch(SequenceSet, [FetchAttribute], uid: Bool, modifiers: FetchModifiers = FetchModifiers())
     case store(SequenceSet, StoreOperation, uid: Bool)
     case copy(SequenceSet, String, uid: Bool)
     case move(SequenceSet, String, uid: Bool)
@@ -140,7 +146,7 @@ public enum IMAPCommand: Sendable, Hashable {
         case .enable: "ENABLE"
         case .id: "ID"
         case .namespace: "NAMESPACE"
-        case .select(_, let readOnly): readOnly ? "EXAMINE" : "SELECT"
+        case .select(_, let readOnly, _): readOnly ? "EXAMINE" : "SELECT"
         case .create: "CREATE"
         case .delete: "DELETE"
         case .rename: "RENAME"
@@ -157,7 +163,7 @@ public enum IMAPCommand: Sendable, Hashable {
         case .expunge: "EXPUNGE"
         case .uidExpunge: "UID EXPUNGE"
         case .search(_, _, let uid): uid ? "UID SEARCH" : "SEARCH"
-        case .fetch(_, _, let uid): uid ? "UID FETCH" : "FETCH"
+        case .fetch(_, _, let uid, _): uid ? "UID FETCH" : "FETCH"
         case .store(_, _, let uid): uid ? "UID STORE" : "STORE"
         case .copy(_, _, let uid): uid ? "UID COPY" : "COPY"
         case .move(_, _, let uid): uid ? "UID MOVE" : "MOVE"
@@ -169,8 +175,46 @@ public enum IMAPCommand: Sendable, Hashable {
     /// them. Those commands still get EXISTS and FETCH FLAGS.
     public var allowsExpungeResponses: Bool {
         switch self {
-        case .fetch(_, _, let uid), .store(_, _, let uid), .search(_, _, let uid), .copy(_, _, let uid): uid
+        case .fetch(_, _, let uid, _), .store(_, _, let uid), .search(_, _, let uid), .copy(_, _, let uid): uid
         default: true
         }
+    }
+}
+
+/// SELECT / EXAMINE parameters (RFC 4466 §2.1): CONDSTORE (RFC 7162 §3.1.8) and QRESYNC (§3.2.5).
+public struct SelectParameters: Sendable, Hashable {
+    /// What the client remembers of the mailbox, for QRESYNC.
+    public struct QuickResync: Sendable, Hashable {
+        public var uidValidity: UInt32
+        public var modseq: UInt64
+        /// The UIDs the client knows; nil means 1:(UIDNEXT-1).
+        public var knownUIDs: SequenceSet?
+        /// Message sequence match data (§3.2.5.2): sequence numbers and the UIDs the client has for them.
+        public var knownSequenceNumbers: SequenceSet?
+        public var knownSequenceUIDs: SequenceSet?
+
+        public init(uidValidity: UInt32, modseq: UInt64, knownUIDs: SequenceSet? = nil,
+                    knownSequenceNumbers: SequenceSet? = nil, knownSequenceUIDs: SequenceSet? = nil) {
+            self.uidValidity = uidValidity; self.modseq = modseq; self.knownUIDs = knownUIDs
+            self.knownSequenceNumbers = knownSequenceNumbers; self.knownSequenceUIDs = knownSequenceUIDs
+        }
+    }
+    public var condStore: Bool
+    public var quickResync: QuickResync?
+
+    public init(condStore: Bool = false, quickResync: QuickResync? = nil) {
+        self.condStore = condStore
+        self.quickResync = quickResync
+    }
+}
+
+/// FETCH modifiers (RFC 4466 §2.4): CHANGEDSINCE (RFC 7162 §3.1.4.1) and VANISHED (§3.2.6).
+public struct FetchModifiers: Sendable, Hashable {
+    public var changedSince: UInt64?
+    public var vanished: Bool
+
+    public init(changedSince: UInt64? = nil, vanished: Bool = false) {
+        self.changedSince = changedSince
+        self.vanished = vanished
     }
 }

@@ -47,13 +47,12 @@ extension Cursor {
         case "SELECT", "EXAMINE":
             try space()
             let mailbox = try mailbox()
-            if skip(32) { try skipParameterList() }
-            return .select(mailbox, readOnly: name == "EXAMINE")
+            let parameters = skip(32) ? try selectParameters() : SelectParameters()
+            return .select(mailbox, readOnly: name == "EXAMINE", parameters: parameters)
         case "CREATE":
             try space()
             let mailbox = try mailbox()
-            if skip(32) { try skipParameterList() }
-            return .create(mailbox)
+            return .create(mailbox, specialUse: skip(32) ? try createParameters() : [])
         case "DELETE":
             try space()
             return .delete(try mailbox())
@@ -243,6 +242,7 @@ extension Cursor {
         try space()
         let set = try sequenceSet()
         try space()
+        let unchangedSince = peek == UInt8(ascii: "(") ? try storeModifiers() : nil
         let kind: StoreOperation.Kind
         if skip(UInt8(ascii: "+")) { kind = .add } else if skip(UInt8(ascii: "-")) { kind = .remove } else { kind = .replace }
         let item = try atom().uppercased()
@@ -264,6 +264,6 @@ extension Cursor {
             }
         }
         guard !flags.contains("\\Recent"), !flags.contains("\\*") else { throw Failure("\\Recent and \\* cannot be stored") }
-        return .store(set, StoreOperation(kind: kind, silent: silent, flags: flags), uid: uid)
+        return .store(set, StoreOperation(kind: kind, silent: silent, flags: flags, unchangedSince: unchangedSince), uid: uid)
     }
 }

@@ -16,9 +16,10 @@ extension Cursor {
         } else {
             attributes = try fetchAttribute(macros: true)
         }
+        let modifiers = skip(32) ? try fetchModifiers() : FetchModifiers()
         // UID FETCH always returns UID (RFC 9051 §6.4.9).
         if uid, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
-        return .fetch(set, attributes, uid: uid)
+        return .fetch(set, attributes, uid: uid, modifiers: modifiers)
     }
 
     mutating func fetchAttribute(macros: Bool) throws(Failure) -> [FetchAttribute] {

@@ -103,6 +103,7 @@ extension Cursor {
         case "UID":
             try space()
             return .uid(try sequenceSet())
+        case "MODSEQ": return try searchModseq()
         case "NOT":
             try space()
             try enter()

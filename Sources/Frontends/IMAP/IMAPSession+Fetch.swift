@@ -43,6 +43,8 @@ extension IMAPSession {
             }
             var items = attributes
             if flagsAdded, !items.contains(.flags) { items.append(.flags) }
+            // RFC 7162 §3.2.4: a FETCH that set \Seen tells UID and MODSEQ to CONDSTORE clients.
+            if flagsAdded, state.condStore { items += [FetchAttribute.uid, .modseq].filter { !items.contains($0) } }
             do {
                 let response = try fetchResponse(number: target.number, info: info, items: items, view: view)
                 if response.deferred.isEmpty {

@@ -19,13 +19,15 @@ extension IMAPSession {
             let store = self.store
             let logger = self.logger
             let recent: RecentMarks? = self.state.rev2 ? nil : handler.recent
+            let modseq = state.condStore, vanished = state.qresync
             watcher = Task {
                 var state = mailbox
                 func update() async -> Bool {
                     do {
                         guard try store.mailbox(id: state.mailbox) != nil else { return false }
                         let highest = state.uids.last ?? 0
-                        var responses = state.synchronize(with: try store.messages(mailbox: state.mailbox), expungeAllowed: true)
+                        var responses = state.synchronize(with: try store.messages(mailbox: state.mailbox), expungeAllowed: true,
+                                                          modseq: modseq, vanished: vanished)
                         if let recent, state.uids.last ?? 0 > highest { responses.append(state.updateRecent(recent)) }
                         guard !responses.isEmpty else { return true }
                         var bytes: [UInt8] = []

@@ -22,7 +22,8 @@ extension IMAPSession {
 
     // MARK: SELECT / EXAMINE (RFC 9051 §6.3.2, §6.3.3)
 
-    func select(_ tag: String, _ name: String, readOnly: Bool) async throws {
+    func select(_ tag: String, _ name: String, readOnly: Bool, parameters: SelectParameters = SelectParameters()) async throws {
+        guard acceptSelectParameters(tag, parameters) else { return }
         // RFC 9051 §6.3.2: a SELECT first deselects, even when it fails.
         let wasSelected = selected != nil
         deselect()
@@ -58,16 +59,18 @@ extension IMAPSession {
         selected = mailbox
         synchronizedAt = (info.highestModseq, info.messageCount)
         if case .authenticated(let user, let account) = state.phase { state.phase = .selected(user: user, account: account) }
+        try reportResync(info, messages: messages, parameters)
         ok(tag, code: readOnly ? "READ-ONLY" : "READ-WRITE", "\(readOnly ? "EXAMINE" : "SELECT") completed")
     }
 
     // MARK: CREATE / DELETE / RENAME (RFC 9051 §6.3.4–6.3.6)
 
-    func create(_ tag: String, _ name: String, _ command: IMAPCommand) async throws {
+    func create(_ tag: String, _ name: String, specialUse: [String] = [], _ command: IMAPCommand) async throws {
         guard let name = MailboxNames.validated(name) else {
             no(tag, code: "CANNOT", "invalid mailbox name")
             return
         }
+        guard let specialUse = creatableSpecialUse(tag, specialUse) else { return }
         if try mailbox(named: name) != nil {
             no(tag, code: "ALREADYEXISTS", "mailbox already exists")
             return
@@ -77,14 +80,14 @@ extension IMAPSession {
         for parent in MailboxNames.parents(of: name) where try mailbox(named: parent) == nil {
             events.append(newMailbox(parent))
         }
-        events.append(newMailbox(name))
+        events.append(newMailbox(name, specialUse: specialUse))
         try await record(events)
         try await done(tag, command, "CREATE completed")
     }
 
-    func newMailbox(_ name: String) -> MailboxCreated {
+    func newMailbox(_ name: String, specialUse: [String] = []) -> MailboxCreated {
         MailboxCreated(context: eventContext, mailbox: .random(), user: currentUser, name: name,
-                       uidValidity: UInt32.random(in: 1...UInt32.max))
+                       uidValidity: UInt32.random(in: 1...UInt32.max), specialUse: specialUse)
     }
 
     func delete(_ tag: String, _ name: String, _ command: IMAPCommand) async throws {

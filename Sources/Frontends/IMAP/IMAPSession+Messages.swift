@@ -91,7 +91,7 @@ extension IMAPSession {
         if !deleted.isEmpty {
             try await record([MessagesExpunged(context: eventContext, mailbox: current.mailbox, messages: deleted.map(\.ref))])
         }
-        try await done(tag, command, "EXPUNGE completed")
+        try await doneExpunging(tag, command, expunged: !deleted.isEmpty)
     }
 
     // MARK: COPY / MOVE (RFC 9051 §6.4.7, §6.4.8, RFC 4315 COPYUID)

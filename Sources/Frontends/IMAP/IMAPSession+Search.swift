@@ -6,17 +6,22 @@ extension IMAPSession {
     // MARK: SEARCH (RFC 9051 §6.4.4, RFC 3501 §6.4.4, RFC 4731 ESEARCH, RFC 5182 SEARCHRES)
 
     func search(_ tag: String, _ key: SearchKey, returns: [SearchReturn]?, uid: Bool, _ command: IMAPCommand) async throws {
+        // SEARCH MODSEQ is a CONDSTORE enabling command (RFC 7162 §3.1).
+        if key.mentionsModseq { try enableCondStore() }
         let all = try store.messages(mailbox: current.mailbox)
         let byUID = Dictionary(all.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
         let lastUID = current.uids.last ?? 0
         var matches: [(number: Int, uid: UInt32)] = []
+        let saved = Set(current.savedSearch)
         for (index, u) in current.uids.enumerated() {
             guard !current.expungedPending.contains(u), let info = byUID[u] else { continue }
             var context = SearchContext(info: info, number: index + 1, count: current.count, lastUID: lastUID,
-                                        saved: Set(current.savedSearch), journal: journal)
+                                        saved: saved, journal: journal, store: store)
             context.recent = current.recent.contains(u)
             if try context.matches(key) { matches.append((index + 1, u)) }
         }
+        // RFC 7162 §3.1.5: with a MODSEQ key, the highest MODSEQ of the messages found.
+        let highest = key.mentionsModseq ? matches.compactMap { byUID[$0.uid]?.modseq }.max() : nil
         if let returns {
             var options = returns.isEmpty ? [SearchReturn.all] : returns
             if options.contains(.save) {
@@ -33,17 +38,18 @@ extension IMAPSession {
                     return
                 }
             }
-            send(.data(Array(esearch(tag: tag, matches, options: options, uid: uid).utf8)))
+            send(.data(Array(esearch(tag: tag, matches, options: options, uid: uid, modseq: highest).utf8)))
         } else if state.rev2 {
-            send(.data(Array(esearch(tag: tag, matches, options: [.all], uid: uid).utf8)))
+            send(.data(Array(esearch(tag: tag, matches, options: [.all], uid: uid, modseq: highest).utf8)))
         } else {
             let values = matches.map { uid ? String($0.uid) : String($0.number) }
-            send(.data(Array((["SEARCH"] + values).joined(separator: " ").utf8)))
+            let modseq = highest.map { ["(MODSEQ \($0))"] } ?? []
+            send(.data(Array((["SEARCH"] + values + modseq).joined(separator: " ").utf8)))
         }
         try await done(tag, command, "SEARCH completed")
     }
 
-    private func esearch(tag: String, _ matches: [(number: Int, uid: UInt32)], options: [SearchReturn], uid: Bool) -> String {
+    private func esearch(tag: String, _ matches: [(number: Int, uid: UInt32)], options: [SearchReturn], uid: Bool, modseq: UInt64? = nil) -> String {
         let values = matches.map { uid ? $0.uid : UInt32($0.number) }
         var text = "ESEARCH (TAG \"\(tag)\")"
         if uid { text += " UID" }
@@ -51,6 +57,7 @@ extension IMAPSession {
         if options.contains(.max), let last = values.last { text += " MAX \(last)" }
         if options.contains(.all), !values.isEmpty { text += " ALL \(Self.uidSet(values))" }
         if options.contains(.count) { text += " COUNT \(values.count)" }
+        if let modseq { text += " MODSEQ \(modseq)" }
         return text
     }
 }
@@ -66,15 +73,30 @@ struct SearchContext {
     let journal: Journal
     /// The message is `\Recent` in this session (RFC 3501 §2.3.2; never in IMAP4rev2).
     var recent = false
+    /// Where the cached ENVELOPE comes from, for header keys without reading the message.
+    let store: ProjectionStore?
     private var parsed: Message?
+    private var cachedEnvelope: SearchEnvelope??
 
-    init(info: MessageInfo, number: Int, count: Int, lastUID: UInt32, saved: Set<UInt32>, journal: Journal) {
+    init(info: MessageInfo, number: Int, count: Int, lastUID: UInt32, saved: Set<UInt32>, journal: Journal,
+         store: ProjectionStore? = nil) {
         self.info = info
         self.number = number
         self.count = count
         self.lastUID = lastUID
         self.saved = saved
         self.journal = journal
+        self.store = store
+    }
+
+    /// The projection's ENVELOPE, when there is one this version can read (and the message has
+    /// not been parsed already, which answers just as well).
+    private mutating func envelope() throws -> SearchEnvelope? {
+        if parsed != nil { return nil }
+        if let cachedEnvelope { return cachedEnvelope }
+        let found = SearchEnvelope(cached: try store?.cachedViews(mailbox: info.mailbox, uid: info.uid))
+        cachedEnvelope = .some(found)
+        return found
     }
 
     private mutating func message() throws -> Message {
@@ -111,6 +133,7 @@ struct SearchContext {
         case .larger(let n): return info.size > n
         case .smaller(let n): return info.size < n
         case .uid(let set): return set.isSaved ? saved.contains(info.uid) : set.contains(info.uid, last: lastUID)
+        case .modseq(let n): return info.modseq >= n
         case .sequence(let set): return set.isSaved ? saved.contains(info.uid) : set.contains(UInt32(number), last: UInt32(count))
         case .before(let date): return internalDay < date.day
         case .on(let date): return internalDay == date.day
@@ -118,17 +141,27 @@ struct SearchContext {
         case .sentBefore(let date): return try sentDay().map { $0 < date.day } ?? false
         case .sentOn(let date): return try sentDay().map { $0 == date.day } ?? false
         case .sentSince(let date): return try sentDay().map { $0 >= date.day } ?? false
-        case .from(let s): return try header("from", contains: s)
-        case .to(let s): return try header("to", contains: s)
-        case .cc(let s): return try header("cc", contains: s)
-        case .bcc(let s): return try header("bcc", contains: s)
-        case .subject(let s): return try header("subject", contains: s)
+        case .from(let s):
+            if let e = try envelope() { return e.addressesContain(e.envelope.from, s) }
+            return try header("from", contains: s)
+        case .to(let s):
+            if let e = try envelope() { return e.addressesContain(e.envelope.to, s) }
+            return try header("to", contains: s)
+        case .cc(let s):
+            if let e = try envelope() { return e.addressesContain(e.envelope.cc, s) }
+            return try header("cc", contains: s)
+        case .bcc(let s):
+            if let e = try envelope() { return e.addressesContain(e.envelope.bcc, s) }
+            return try header("bcc", contains: s)
+        case .subject(let s):
+            if let e = try envelope() { return e.subjectContains(s) }
+            return try header("subject", contains: s)
         case .header(let field, let s): return try header(field.lowercased(), contains: s)
-        case .body(let s): return try bodyContains(s)
+        case .body(let s): return try bodyContains(s, headers: false)
         case .text(let s):
             let m = try message()
             if Self.contains(String(decoding: m.bytes[m.root.headerRange], as: UTF8.self), s) { return true }
-            return try bodyContains(s)
+            return try bodyContains(s, headers: true)
         case .not(let inner): return try !matches(inner)
         case .or(let a, let b): return try matches(a) || matches(b)
         case .and(let keys):
@@ -139,6 +172,7 @@ struct SearchContext {
 
     /// The day of the Date header in the sender's zone (RFC 9051: "disregarding time and timezone").
     private mutating func sentDay() throws -> Int? {
+        if let e = try envelope() { return e.sentDay }
         guard let date = try message().date else { return nil }
         return Cursor.daysSinceEpoch(year: date.year, month: date.month, day: date.day)
     }
@@ -150,31 +184,37 @@ struct SearchContext {
         let fields = m.fields(named: name)
         if s.isEmpty { return !fields.isEmpty }
         for field in fields {
+            // The decoded text only: the raw form would match the charset names and base64 of
+            // encoded words (Dovecot agrees; scripts/compare-search-dovecot.sh).
             if Self.contains(m.decodedValue(of: field), s) { return true }
-            if Self.contains(String(decoding: m.unfoldedValue(of: field), as: UTF8.self), s) { return true }
         }
         return false
     }
 
-    private mutating func bodyContains(_ s: String) throws -> Bool {
+    /// The decoded text of the text parts (and message/* parts other than an attached message,
+    /// such as delivery reports); other parts (images, signatures, archives) are not text to
+    /// search, as Dovecot also has it. With `headers` (TEXT), the MIME headers of the parts and
+    /// the headers of attached messages count too; BODY is the text alone.
+    private mutating func bodyContains(_ s: String, headers: Bool) throws -> Bool {
         let m = try message()
         var found = false
-        func visit(_ part: MessagePart) {
+        func visit(_ part: MessagePart, top: Bool) {
             guard !found else { return }
+            if headers, !top, Self.contains(String(decoding: m.bytes[part.headerRange], as: UTF8.self), s) {
+                found = true
+                return
+            }
             switch part.body {
-            case .multipart(let multipart): multipart.parts.forEach(visit)
-            case .message(let inner):
-                if Self.contains(String(decoding: m.bytes[inner.headerRange], as: UTF8.self), s) { found = true }
-                visit(inner)
+            case .multipart(let multipart): multipart.parts.forEach { visit($0, top: false) }
+            case .message(let inner): visit(inner, top: false)
             case .single:
-                if part.contentType.type == "text" {
+                let type = part.contentType.type
+                if type == "text" || type == "message" {
                     if Self.contains(m.text(of: part).text, s) { found = true }
-                } else if Self.contains(String(decoding: m.rawBody(of: part), as: UTF8.self), s) {
-                    found = true
                 }
             }
         }
-        visit(m.root)
+        visit(m.root, top: true)
         return found
     }
 

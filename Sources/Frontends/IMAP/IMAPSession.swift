@@ -211,6 +211,7 @@ final class IMAPSession {
                 state.rev2 = true
                 enabled.append("IMAP4rev2")
             }
+            enabled += enableResync(capabilities)
             send(.data(Array((["ENABLED"] + enabled).joined(separator: " ").utf8)))
             ok(tag, "ENABLE completed")
         case .id:
@@ -220,8 +221,8 @@ final class IMAPSession {
         case .namespace:
             send(.data(Array("NAMESPACE ((\"\" \"/\")) NIL NIL".utf8)))
             try await done(tag, command, "NAMESPACE completed")
-        case .select(let name, let readOnly): try await select(tag, name, readOnly: readOnly)
-        case .create(let name): try await create(tag, name, command)
+        case .select(let name, let readOnly, let parameters): try await select(tag, name, readOnly: readOnly, parameters: parameters)
+        case .create(let name, let specialUse): try await create(tag, name, specialUse: specialUse, command)
         case .delete(let name): try await delete(tag, name, command)
         case .rename(let from, let to): try await rename(tag, from, to, command)
         case .subscribe(let name): try await subscribe(tag, name, true, command)
@@ -230,7 +231,10 @@ final class IMAPSession {
             try await list(tag, reference: reference, patterns: patterns, subscribedOnly: subscribedOnly, specialUseOnly: specialUseOnly,
                            returnSubscribed: returnSubscribed, returnSpecialUse: returnSpecialUse, returnStatus: returnStatus, command)
         case .lsub(let reference, let pattern): try await lsub(tag, reference: reference, pattern: pattern, command)
-        case .status(let name, let items): try await status(tag, name, items, command)
+        case .status(let name, let items):
+            // STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command (RFC 7162 §3.1).
+            if items.contains(.highestModseq) { try enableCondStore() }
+            try await status(tag, name, items, command)
         case .append(let name, let flags, let date, let zone, let message):
             try await append(tag, name, flags: flags, date: date, zoneMinutes: zone, message: message, command)
         case .idle: try await idle(tag)
@@ -247,8 +251,15 @@ final class IMAPSession {
         case .expunge: try await expunge(tag, only: nil, command)
         case .uidExpunge(let set): try await expunge(tag, only: set, command)
         case .search(let key, let returns, let uid): try await search(tag, key, returns: returns, uid: uid, command)
-        case .fetch(let set, let attributes, let uid): try await fetch(tag, set, attributes, uid: uid, command)
-        case .store(let set, let operation, let uid): try await storeFlags(tag, set, operation, uid: uid, command)
+        case .fetch(let set, let attributes, let uid, let modifiers):
+            try await fetch(tag, set, attributes, uid: uid, modifiers: modifiers, command)
+        case .store(let set, let operation, let uid):
+            // With CONDSTORE on (or asked for by UNCHANGEDSINCE), STORE answers with MODSEQs.
+            if state.condStore || operation.unchangedSince != nil {
+                try await conditionalStore(tag, set, operation, uid: uid, command)
+            } else {
+                try await storeFlags(tag, set, operation, uid: uid, command)
+            }
         case .copy(let set, let name, let uid): try await transfer(tag, set, to: name, uid: uid, move: false, command)
         case .move(let set, let name, let uid): try await transfer(tag, set, to: name, uid: uid, move: true, command)
         }
@@ -259,8 +270,8 @@ final class IMAPSession {
     static func fromModifiedUTF7(_ command: IMAPCommand) -> IMAPCommand {
         func d(_ name: String) -> String { ModifiedUTF7.decode(name) ?? name }
         switch command {
-        case .select(let n, let readOnly): return .select(d(n), readOnly: readOnly)
-        case .create(let n): return .create(d(n))
+        case .select(let n, let readOnly, let parameters): return .select(d(n), readOnly: readOnly, parameters: parameters)
+        case .create(let n, let specialUse): return .create(d(n), specialUse: specialUse)
         case .delete(let n): return .delete(d(n))
         case .rename(let a, let b): return .rename(d(a), to: d(b))
         case .subscribe(let n): return .subscribe(d(n))
@@ -285,7 +296,7 @@ final class IMAPSession {
 
     func isUIDCommand(_ command: IMAPCommand) -> Bool {
         switch command {
-        case .fetch(_, _, let uid), .store(_, _, let uid), .search(_, _, let uid), .copy(_, _, let uid), .move(_, _, let uid): uid
+        case .fetch(_, _, let uid, _), .store(_, _, let uid), .search(_, _, let uid), .copy(_, _, let uid), .move(_, _, let uid): uid
         case .uidExpunge: true
         default: false
         }
@@ -306,12 +317,14 @@ final class IMAPSession {
         current.name = info.name
         let messages = try store.messages(mailbox: current.mailbox)
         let highest = current.uids.last ?? 0
-        for response in current.synchronize(with: messages, expungeAllowed: expungeAllowed, includeUID: includeUID) { send(response) }
+        for response in current.synchronize(with: messages, expungeAllowed: expungeAllowed, includeUID: includeUID,
+                                            modseq: state.condStore, vanished: state.qresync) { send(response) }
         // RFC 3501 §7.3.2: RECENT when the mailbox grew (IMAP4rev1 sessions).
         if !state.rev2, current.uids.last ?? 0 > highest { send(current.updateRecent(handler.recent)) }
         selected = current
         // Only a full catch-up (expunges told too) lets the next check skip the work.
         synchronizedAt = current.expungedPending.isEmpty ? (info.highestModseq, info.messageCount) : nil
+        try reportHeldBackExpunges()
     }
 
     func deselect() {

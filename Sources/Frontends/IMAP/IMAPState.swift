@@ -18,6 +18,11 @@ public struct IMAPState: Sendable, Hashable {
     public var plaintextAllowed: Bool
     /// ENABLE IMAP4rev2 was given (RFC 9051 §6.3.1): UTF-8 quoted strings, ESEARCH.
     public var rev2 = false
+    /// A CONDSTORE enabling command was given (RFC 7162 §3.1): untagged FETCH responses carry
+    /// UID and MODSEQ from now on (§3.2.4), SELECT reports HIGHESTMODSEQ.
+    public var condStore = false
+    /// ENABLE QRESYNC was given (RFC 7162 §3.2.3): VANISHED instead of EXPUNGE, QRESYNC SELECT.
+    public var qresync = false
 
     public init(tlsActive: Bool, startTLSAvailable: Bool, plaintextAllowed: Bool) {
         self.tlsActive = tlsActive
@@ -49,7 +54,7 @@ public struct IMAPState: Sendable, Hashable {
         }
         list += ["LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
                  "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "ESEARCH", "SEARCHRES", "BINARY", "STATUS=SIZE",
-                 "APPENDLIMIT=\(IMAPLimits.appendLimit)"]
+                 "APPENDLIMIT=\(IMAPLimits.appendLimit)", "CONDSTORE", "QRESYNC", "CREATE-SPECIAL-USE"]
         return list
     }
 

@@ -98,11 +98,22 @@ public struct SelectedMailbox: Sendable, Hashable {
 
     /// The untagged responses for what changed since the client was last told: EXPUNGE (only if
     /// `expungeAllowed`), EXISTS for new messages, FETCH FLAGS for changed flags. `current` is
-    /// the projection's messages of this mailbox in UID order.
-    public mutating func synchronize(with current: [MessageInfo], expungeAllowed: Bool, includeUID: Bool = false) -> [IMAPResponse] {
+    /// the projection's messages of this mailbox in UID order. With `modseq` (CONDSTORE on) the
+    /// FETCH responses carry UID and MODSEQ (RFC 7162 §3.2.4); with `vanished` (QRESYNC on)
+    /// expunges are told as one `VANISHED` (RFC 7162 §3.2.10.2).
+    public mutating func synchronize(with current: [MessageInfo], expungeAllowed: Bool, includeUID: Bool = false,
+                                     modseq: Bool = false, vanished: Bool = false) -> [IMAPResponse] {
         var responses: [IMAPResponse] = []
         let present = Set(current.map(\.uid))
         for uid in uids where !present.contains(uid) { expungedPending.insert(uid) }
+        if expungeAllowed, vanished, !expungedPending.isEmpty {
+            // Only UIDs the client was told about (RFC 7162 §3.2.10.2), which is all of `uids`.
+            let gone = uids.filter { expungedPending.contains($0) }
+            for uid in gone { flags[uid] = nil }
+            uids.removeAll { expungedPending.contains($0) }
+            expungedPending.removeAll()
+            if !gone.isEmpty { responses.append(.data(Array("VANISHED \(Self.compactSet(gone))".utf8))) }
+        }
         if expungeAllowed, !expungedPending.isEmpty {
             // Highest number first: each EXPUNGE renumbers only the messages after it.
             for n in stride(from: uids.count, through: 1, by: -1) where expungedPending.contains(uids[n - 1]) {
@@ -127,13 +138,18 @@ public struct SelectedMailbox: Sendable, Hashable {
             var w = IMAPWriter()
             w.number(n)
             w.raw(" FETCH (")
-            if includeUID {
+            if includeUID || modseq {
                 w.raw("UID ")
                 w.number(Int(message.uid))
                 w.space()
             }
             w.raw("FLAGS ")
             Self.writeFlags(flagsWithRecent(message), into: &w)
+            if modseq {
+                w.raw(" MODSEQ (")
+                w.number(Int(message.modseq))
+                w.raw(")")
+            }
             w.raw(")")
             responses.append(.data(w.bytes))
         }
@@ -154,6 +170,35 @@ public struct SelectedMailbox: Sendable, Hashable {
     /// A message's flags as this session shows them: with `\Recent` if it is recent here.
     public func flagsWithRecent(_ message: MessageInfo) -> [String] {
         recent.contains(message.uid) ? message.flags + ["\\Recent"] : message.flags
+    }
+
+    /// Ascending numbers as a compact `sequence-set`: runs become ranges (`1:3,7`).
+    static func compactSet(_ sorted: [UInt32]) -> String {
+        var parts: [String] = []
+        var k = 0
+        while k < sorted.count {
+            var end = k
+            while end + 1 < sorted.count, sorted[end + 1] == sorted[end] &+ 1 { end += 1 }
+            parts.append(end > k ? "\(sorted[k]):\(sorted[end])" : "\(sorted[k])")
+            k = end + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
+    /// RFC 7162 §3.2.5.2: walking the client's (sequence number, UID) pairs in order, the UID of
+    /// the last pair that still matches this mailbox; no UID at or below it is reported vanished.
+    /// Roost remembers every expunge, so this only trims the answer. Bounded by the mailbox size:
+    /// the walk stops at the first pair past the last message or out of order.
+    public func sequenceMatchFloor(_ q: SelectParameters.QuickResync) -> UInt32 {
+        guard let numbers = q.knownSequenceNumbers, let known = q.knownSequenceUIDs else { return 0 }
+        var n = SetWalker(numbers), u = SetWalker(known)
+        var floor: UInt32 = 0, lastNumber: UInt32 = 0
+        while let number = n.next(), let uid = u.next() {
+            guard number > lastNumber, Int(number) <= uids.count, uids[Int(number) - 1] == uid else { break }
+            floor = uid
+            lastNumber = number
+        }
+        return floor
     }
 
     static func writeFlags(_ flags: [String], into w: inout IMAPWriter) {

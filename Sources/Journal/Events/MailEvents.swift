@@ -259,14 +259,21 @@ public struct FlagsChanged: EventBody {
     public var operation: Operation
     /// System flags (`\Seen`) and keywords (`$Junk`), as IMAP names them.
     public var flags: [String]
-    public init(context: EventContext, mailbox: MailboxID, messages: [MessageRef], operation: Operation, flags: [String]) {
+    /// IMAP CONDSTORE's UNCHANGEDSINCE (RFC 7162 §3.1.3): a message whose MODSEQ is above this
+    /// when the event is applied is left as it is. Checked where events are applied, in journal
+    /// order, so the test and the change are one step even with other writers.
+    public var unchangedSince: UInt64?
+    public init(context: EventContext, mailbox: MailboxID, messages: [MessageRef], operation: Operation, flags: [String],
+                unchangedSince: UInt64? = nil) {
         self.context = context; self.mailbox = mailbox; self.messages = messages; self.operation = operation; self.flags = flags
+        self.unchangedSince = unchangedSince
     }
     public func encode(to w: inout FieldWriter) {
         w.message(1, context); w.uint(2, mailbox.rawValue)
         for m in messages { w.message(3, m) }
         w.uint(4, operation.rawValue)
         for f in flags { w.string(5, f) }
+        w.uint(6, unchangedSince)
     }
     public init(from r: inout FieldReader) throws {
         self.init(context: .system("unknown"), mailbox: MailboxID(rawValue: 0), messages: [], operation: .add, flags: [])
@@ -277,6 +284,7 @@ public struct FlagsChanged: EventBody {
             case 3: messages.append(try v.message(MessageRef.self, depth: r.depth))
             case 4: operation = Operation(rawValue: try v.uint()) ?? .add
             case 5: flags.append(try v.string())
+            case 6: unchangedSince = try v.uint()
             default: break
             }
         }

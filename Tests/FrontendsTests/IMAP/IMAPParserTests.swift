@@ -22,7 +22,7 @@ import Testing
             ("x AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA==", .authenticate(mechanism: "PLAIN", initialResponse: "AGFsaWNlAHNlY3JldA==")),
             ("x AUTHENTICATE plain", .authenticate(mechanism: "PLAIN", initialResponse: nil)),
             ("x SELECT inbox", .select("INBOX", readOnly: false)),
-            ("x EXAMINE \"Archive/2026\" (CONDSTORE)", .select("Archive/2026", readOnly: true)),
+            ("x EXAMINE \"Archive/2026\" (CONDSTORE)", .select("Archive/2026", readOnly: true, parameters: SelectParameters(condStore: true))),
             ("x ENABLE IMAP4rev2 CONDSTORE", .enable(["IMAP4REV2", "CONDSTORE"])),
             ("x ID NIL", .id(nil)),
             ("x ID (\"name\" \"mutt\")", .id(["name": "mutt"])),
