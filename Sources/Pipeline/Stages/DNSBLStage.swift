@@ -9,11 +9,14 @@ public struct DNSBLZone: Hashable, Sendable {
     public var meanings: [IPAddress: String]
     /// Score contribution of a listing, in thousandths of a point.
     public var scoreMilli: Int64
+    /// The rule name a listing is recorded under: DNSBL_ and the zone in capitals.
+    public let ruleName: String
 
     public init(zone: String, meanings: [IPAddress: String] = [:], scoreMilli: Int64 = 0) {
         var zone = zone.lowercased()
         while zone.hasSuffix(".") { zone.removeLast() }
         self.zone = zone; self.meanings = meanings; self.scoreMilli = scoreMilli
+        ruleName = "DNSBL_" + String(zone.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
     /// The query name for a client: reversed octets (IPv4) or nibbles (IPv6, RFC 5782 §2.4) + zone.
@@ -102,8 +105,7 @@ public struct DNSBLStage: InboundStage {
                 let reasons = texts.compactMap(\.joinedText).map { String(decoding: $0.prefix(300), as: UTF8.self) }
                 if !reasons.isEmpty { evidence += ": " + reasons.joined(separator: "; ") }
             }
-            let rule = "DNSBL_" + zone.zone.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
-            return .listed(RuleResult(name: rule, contributionMilli: zone.scoreMilli, evidence: evidence))
+            return .listed(RuleResult(name: zone.ruleName, contributionMilli: zone.scoreMilli, evidence: evidence))
         }
     }
 
