@@ -10,13 +10,16 @@ public struct DNSBLZone: Hashable, Sendable {
     /// Score contribution of a listing, in thousandths of a point.
     public var scoreMilli: Int64
     /// The rule name a listing is recorded under: DNSBL_ and the zone in capitals.
-    public let ruleName: String
+    public var ruleName: String {
+        "DNSBL_" + String(String.UnicodeScalarView(zone.uppercased().unicodeScalars.map {
+            ("A"..."Z").contains($0) || ("0"..."9").contains($0) ? $0 : "_"
+        }))
+    }
 
     public init(zone: String, meanings: [IPAddress: String] = [:], scoreMilli: Int64 = 0) {
         var zone = zone.lowercased()
         while zone.hasSuffix(".") { zone.removeLast() }
         self.zone = zone; self.meanings = meanings; self.scoreMilli = scoreMilli
-        ruleName = "DNSBL_" + String(zone.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
     /// The query name for a client: reversed octets (IPv4) or nibbles (IPv6, RFC 5782 §2.4) + zone.
