@@ -9,6 +9,12 @@ public struct DNSBLZone: Hashable, Sendable {
     public var meanings: [IPAddress: String]
     /// Score contribution of a listing, in thousandths of a point.
     public var scoreMilli: Int64
+    /// The rule name a listing is recorded under: DNSBL_ and the zone in capitals.
+    public var ruleName: String {
+        "DNSBL_" + String(String.UnicodeScalarView(zone.uppercased().unicodeScalars.map {
+            ("A"..."Z").contains($0) || ("0"..."9").contains($0) ? $0 : "_"
+        }))
+    }
 
     public init(zone: String, meanings: [IPAddress: String] = [:], scoreMilli: Int64 = 0) {
         var zone = zone.lowercased()
@@ -102,8 +108,7 @@ public struct DNSBLStage: InboundStage {
                 let reasons = texts.compactMap(\.joinedText).map { String(decoding: $0.prefix(300), as: UTF8.self) }
                 if !reasons.isEmpty { evidence += ": " + reasons.joined(separator: "; ") }
             }
-            let rule = "DNSBL_" + zone.zone.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
-            return .listed(RuleResult(name: rule, contributionMilli: zone.scoreMilli, evidence: evidence))
+            return .listed(RuleResult(name: zone.ruleName, contributionMilli: zone.scoreMilli, evidence: evidence))
         }
     }
 

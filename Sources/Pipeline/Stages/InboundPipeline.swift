@@ -11,6 +11,9 @@ public struct InboundPipeline: Sendable {
     public var trustedNetworks: [(address: IPAddress, prefixLength: Int)]
     /// Stages that look only at what the client said, run for trusted clients too.
     public var alwaysRun: Set<String>
+    /// Run the stages at the same time (each in a child task). Off, they run one after another,
+    /// which is cheaper when their answers are cached.
+    public var concurrent = true
 
     public static let loopback: [(address: IPAddress, prefixLength: Int)] = [(.v4(127, 0, 0, 0), 8), (IPAddress("::1")!, 128)]
 
@@ -27,7 +30,7 @@ public struct InboundPipeline: Sendable {
         }
         let decisions: [StageDecision]
         let run = stages.map { stage in (stage, trusted == nil || alwaysRun.contains(stage.name)) }
-        if run.filter(\.1).count <= 1 {
+        if !concurrent || run.filter(\.1).count <= 1 {
             var list: [StageDecision] = []
             for (stage, runs) in run {
                 list.append(runs ? await stage.decide(facts) : Self.skipped(stage.name, trusted!))

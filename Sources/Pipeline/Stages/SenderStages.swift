@@ -99,8 +99,10 @@ public enum SenderAddress {
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, domain.utf8.count <= 253 else { return false }
         return labels.allSatisfy { label in
-            !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
-                && label.unicodeScalars.allSatisfy { !$0.isASCII || $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" }
+            let bytes = label.utf8
+            guard let first = bytes.first, let last = bytes.last, bytes.count <= 63, first != 0x2D, last != 0x2D else { return false }
+            // Letters, digits, hyphens; bytes ≥ 0x80 are UTF-8 (SMTPUTF8 domains).
+            return bytes.allSatisfy { b in b >= 0x80 || (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A || b >= 0x30 && b <= 0x39 || b == 0x2D }
         }
     }
 }
