@@ -90,8 +90,15 @@ grep -qF "  dmarc: junk (quarantine) → accept (quarantine)" "$tmp/replay-chang
 grep -qF "  policy: junk → accept" "$tmp/replay-changed.txt" || fail "replay shows the policy change"
 "$bin" replay --config "$tmp/roost.toml" --from 1 --apply > "$tmp/replay-apply.txt" || fail "replay --apply: $(cat "$tmp/replay-apply.txt")"
 grep -q "^replay: appended [0-9]* decisions" "$tmp/replay-apply.txt" || fail "replay --apply: $(cat "$tmp/replay-apply.txt")"
+# The consequence follows the new policy: the message no longer judged junk leaves Junk.
+grep -qx "replay: moved 1 message from Junk to INBOX" "$tmp/replay-apply.txt" || fail "replay --apply moves the message back: $(cat "$tmp/replay-apply.txt")"
 "$bin" replay --config "$tmp/roost.toml" --from 1 > "$tmp/replay-after.txt" || fail "replay after --apply"
 grep -qx "replay: 4 messages re-run, 0 would change (dry run)" "$tmp/replay-after.txt" || fail "after --apply the new decisions are the recorded ones: $(cat "$tmp/replay-after.txt")"
 "$bin" audit --data "$tmp/data" --message-id "sale-1@shop.dkim.test" > "$tmp/audit-sale.txt" || fail "audit of the replayed message"
 grep -qF "re-run of #" "$tmp/audit-sale.txt" || fail "audit shows the replayed decisions: $(cat "$tmp/audit-sale.txt")"
+grep -qF "moved from alice@example.org Junk to alice@example.org INBOX (by replay" "$tmp/audit-sale.txt" || fail "audit shows the replay's move: $(cat "$tmp/audit-sale.txt")"
+# And back: with the old policy again the message is junk once more and returns to Junk.
+sed -i 's/^"dmarc.quarantine" = "accept"$/"dmarc.quarantine" = "junk"/' "$tmp/roost.toml"
+"$bin" replay --config "$tmp/roost.toml" --from 1 --apply > "$tmp/replay-back.txt" || fail "replay --apply back: $(cat "$tmp/replay-back.txt")"
+grep -qx "replay: moved 1 message from INBOX to Junk" "$tmp/replay-back.txt" || fail "replay --apply moves the message to Junk: $(cat "$tmp/replay-back.txt")"
 echo "test-dmarc: ok"

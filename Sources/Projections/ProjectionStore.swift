@@ -222,6 +222,16 @@ public final class ProjectionStore: Sendable {
         }
     }
 
+    /// Every current copy of the message whose bytes are in event `sequence` (a delivery, an
+    /// APPEND, and copies and moves of them), in any mailbox.
+    public func messages(bodySequence sequence: UInt64) throws -> [MessageInfo] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM message WHERE bodySequence = ? ORDER BY mailboxId, uid",
+                             arguments: [Int64(bitPattern: sequence)])
+                .map(MessageInfo.init(row:))
+        }
+    }
+
     public func message(mailbox: MailboxID, uid: UInt32) throws -> MessageInfo? {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM message WHERE mailboxId = ? AND uid = ?", arguments: [Int64(id: mailbox), Int64(uid)])

@@ -16,7 +16,10 @@ struct ReplayCommand: AsyncParsableCommand {
             --from and --until take a journal sequence number or a time (ISO 8601, or an age \
             like 2h, 7d). Only messages received on the MX listener are re-run. DNS is asked \
             again now; DKIM expiry uses the time each message arrived. --apply appends the \
-            changed decisions (the server must be stopped; mailboxes are not changed).
+            changed decisions and carries out what the policy now says about messages already \
+            delivered: a message now judged junk (or reject) moves from INBOX to Junk, one no \
+            longer judged junk moves from Junk back to INBOX; copies the user filed elsewhere \
+            stay where they are. The server must be stopped.
             """)
     @OptionGroup var location: DataLocation
     @Option(help: "First message: a sequence number or a time.") var from: String
@@ -92,8 +95,45 @@ struct ReplayCommand: AsyncParsableCommand {
                 events.append(decision)
             }
         }
-        let sequences = try await journal.append(events: events, applyingWith: projector)
+        let moves = try Self.consequences(of: changed.map { ($0.0, $0.1) }, store: store, context: context)
+        let sequences = try await journal.append(events: events.map { $0 as any EventBody } + moves.map { $0 as any EventBody }, applyingWith: projector)
         print("replay: appended \(events.count) decisions (#\(sequences.first!)–#\(sequences.last!))")
+        for move in moves {
+            let from = try store.mailbox(id: move.transfer.source)?.name ?? "?"
+            let to = try store.mailbox(id: move.transfer.destination)?.name ?? "?"
+            print("replay: moved \(move.transfer.messages.count) message\(move.transfer.messages.count == 1 ? "" : "s") from \(from) to \(to)")
+        }
+    }
+
+    /// The mailbox moves the new verdicts ask for: into Junk for a message now judged junk or
+    /// reject that is still in INBOX, back to INBOX for one no longer judged junk that is still
+    /// in Junk. A copy the user moved elsewhere is their decision and stays.
+    static func consequences(of changed: [(Past, InboundVerdict)], store: ProjectionStore,
+                             context: EventContext) throws -> [MessagesMoved] {
+        var grouped: [MailboxPair: [MessageRef]] = [:]
+        for (past, verdict) in changed {
+            let before = past.recorded["policy"]?.verdict
+            let wasJunk = before == "junk" || before == "reject"
+            let isJunk = verdict.action == .junk || verdict.action == .reject
+            guard wasJunk != isJunk else { continue }
+            for copy in try store.messages(bodySequence: past.sequence) {
+                guard let mailbox = try store.mailbox(id: copy.mailbox),
+                      let junk = try store.mailboxes(user: mailbox.user).first(where: { $0.specialUse.contains("\\Junk") }),
+                      let inbox = try store.mailbox(user: mailbox.user, name: "INBOX") else { continue }
+                if isJunk, mailbox.id == inbox.id {
+                    grouped[MailboxPair(source: inbox.id, destination: junk.id), default: []].append(copy.ref)
+                } else if !isJunk, mailbox.id == junk.id {
+                    grouped[MailboxPair(source: junk.id, destination: inbox.id), default: []].append(copy.ref)
+                }
+            }
+        }
+        return grouped.sorted { ($0.key.source, $0.key.destination) < ($1.key.source, $1.key.destination) }
+            .map { MessagesMoved(MessagesTransferred(context: context, source: $0.key.source, messages: $0.value.sorted(), destination: $0.key.destination)) }
+    }
+
+    struct MailboxPair: Hashable {
+        var source: MailboxID
+        var destination: MailboxID
     }
 
     static func collect(journal: Journal, from: Bound, until: Bound?) throws -> [Past] {
