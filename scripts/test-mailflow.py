@@ -6,6 +6,9 @@ Scenarios:
   getmail    getmail6 (SimplePOP3SSLRetriever, Maildir) downloads the INBOX with keep and then
              with delete; every stored file is byte-identical to what Roost serves; a second run
              of each fetches nothing new.
+  fetchmail  fetchmail (implicit TLS, certificate checked, UIDL, one file per message through an
+             MDA) downloads the INBOX with keep and then with delete; byte-identical as for getmail;
+             a second run of each fetches nothing new.
   idle-smtp  two IMAP sessions on the INBOX, one in IDLE: a message delivered over SMTP shows up
              as an untagged EXISTS in the idling session within 1 s of the SMTP 250.
   large      a 21 MiB message delivered over SMTP comes back byte-identical through IMAP FETCH
@@ -99,9 +102,9 @@ def pop3_count():
 # --- getmail
 
 
-def mail_message(n, body):
-    return (f"From: Sender {n} <sender@example.com>\r\nTo: alice@example.org\r\nSubject: getmail test {n}\r\n"
-            f"Message-ID: <getmail-{n}@example.com>\r\nDate: Tue, 1 Dec 2026 10:00:0{n} +0000\r\n").encode() + body
+def mail_message(n, body, client="getmail"):
+    return (f"From: Sender {n} <sender@example.com>\r\nTo: alice@example.org\r\nSubject: {client} test {n}\r\n"
+            f"Message-ID: <{client}-{n}@example.com>\r\nDate: Tue, 1 Dec 2026 10:00:0{n} +0000\r\n").encode() + body
 
 
 GETMAIL_BODIES = [
@@ -214,6 +217,63 @@ def scenario_getmail():
     out, files = getmail("delete", delete=True)
     expect(files == [] and "0 messages" in out, f"delete, second run fetched something:\n{out}")
     print(f"getmail: {len(sent)} messages byte-identical (CRLF stored as LF), keep and delete")
+
+
+# --- fetchmail
+
+
+def fetchmail(name, keep):
+    """Runs fetchmail once with its own id file `name`; returns (exit code, output, new files)."""
+    state = f"{F['work']}/fetchmail-{name}"
+    out_dir = f"{state}/messages"
+    os.makedirs(out_dir, exist_ok=True)
+    rc = f"{state}/fetchmailrc"
+    # invisible: no Received: line of fetchmail's own; norewrite: addresses left as they are;
+    # stripcr: lines handed to the MDA end in LF, as getmail stores them. `$$` (the shell's pid)
+    # gives each message its own file.
+    with open(rc, "w") as f:
+        f.write(f"""set no syslog
+set invisible
+poll {HOST} service {F["pop3s"]} protocol pop3 uidl:
+  user "{F["user"]}" password "{F["password"]}" is "nobody" here
+  ssl sslcertck sslcertfile "{F["cafile"]}" sslcommonname "mail.example.org"
+  {"keep" if keep else "nokeep"} norewrite stripcr
+  mda "/bin/sh -c 'cat > {out_dir}/msg.$$'"
+""")
+    os.chmod(rc, 0o600)
+    before = set(glob.glob(f"{out_dir}/msg.*"))
+    result = subprocess.run(["fetchmail", "-f", rc, "--pidfile", f"{state}/pid", "-i", f"{state}/ids", "--nosyslog", "-v"],
+                            capture_output=True, timeout=300, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "HOME": state})
+    output = result.stdout.decode(errors="replace") + result.stderr.decode(errors="replace")
+    return result.returncode, output, sorted(set(glob.glob(f"{out_dir}/msg.*")) - before)
+
+
+def scenario_fetchmail():
+    sent = {}
+    for n, body in enumerate(GETMAIL_BODIES, 1):
+        message = mail_message(n, body, client="fetchmail")
+        deliver(message)
+        sent[f"<fetchmail-{n}@example.com>"] = message
+    served = stored_messages()
+    expect(set(served) == set(sent), f"INBOX holds {sorted(served)}")
+
+    # fetchmail exits 0 when it delivered mail and 1 when there was none.
+    code, out, files = fetchmail("keep", keep=True)
+    expect(code == 0, f"fetchmail keep exited {code}:\n{out}")
+    check_files(files, served, "fetchmail keep, first run")
+    code, out, files = fetchmail("keep", keep=True)
+    expect(code == 1 and files == [], f"fetchmail keep, second run fetched again (exit {code}):\n{out}")
+    expect(pop3_count() == len(sent), "fetchmail keep deleted messages from the server")
+
+    code, out, files = fetchmail("delete", keep=False)
+    expect(code == 0, f"fetchmail delete exited {code}:\n{out}")
+    check_files(files, served, "fetchmail delete, first run")
+    expect(pop3_count() == 0, "fetchmail delete left messages on the server")
+    expect(stored_messages() == {}, "fetchmail delete: IMAP still sees messages")
+    code, out, files = fetchmail("delete", keep=False)
+    expect(code == 1 and files == [], f"fetchmail delete, second run fetched something (exit {code}):\n{out}")
+    print(f"fetchmail: {len(sent)} messages byte-identical (CRLF stored as LF), keep and delete")
 
 
 # --- IDLE + SMTP
@@ -392,5 +452,5 @@ def scenario_large():
 
 
 if __name__ == "__main__":
-    {"getmail": scenario_getmail, "idle-smtp": scenario_idle_smtp, "large": scenario_large}[scenario]()
+    {"getmail": scenario_getmail, "fetchmail": scenario_fetchmail, "idle-smtp": scenario_idle_smtp, "large": scenario_large}[scenario]()
     print(f"test-mailflow {scenario}: ok")

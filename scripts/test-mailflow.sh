@@ -41,7 +41,7 @@ cat > "$tmp/fixture.json" <<JSON
 {"mx": $mx, "pop3s": $pop3s, "imaps": $imaps, "cafile": "$tmp/data/tls/cert.pem", "server_pid": $server,
  "user": "alice@example.org", "password": "$(cat "$tmp/pw-alice")", "work": "$tmp"}
 JSON
-for scenario in ${MAILFLOW_SCENARIOS:-getmail idle-smtp large}; do
+for scenario in ${MAILFLOW_SCENARIOS:-getmail fetchmail idle-smtp large}; do
   python3 scripts/test-mailflow.py "$scenario" "$tmp/fixture.json" || fail "scenario $scenario"
 done
 kill -TERM "$server"; wait "$server" || fail "serve exited non-zero"; server=""
