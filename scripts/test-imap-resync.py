@@ -60,7 +60,11 @@ class Session:
             line = self.line()
             if line.startswith(tag + " "):
                 return untagged, line[len(tag) + 1:]
-            untagged.append(line)
+            # These are IMAP4rev1 sessions, so Roost also reports \Recent (RFC 3501 §2.3.2),
+            # which RFC 7162's examples leave out; scripts/test-imap.py `recent` tests it.
+            if re.fullmatch(r"\* \d+ RECENT", line):
+                continue
+            untagged.append(line.replace(" \\Recent)", ")").replace("(\\Recent ", "(").replace(" \\Recent ", " ").replace("(\\Recent)", "()"))
 
     def ok(self, text, literal=None):
         untagged, tagged = self.cmd(text, literal)
