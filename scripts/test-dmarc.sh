@@ -30,24 +30,7 @@ echo "alice-pw-1" > "$tmp/pw-alice"
 "$bin" init --domain example.org --hostname mx.example.org --user alice --password-file "$tmp/pw-alice" \
   --config "$tmp/roost.toml" --data "$tmp/data" >/dev/null || fail "init"
 mx=$(free_port); imap=$(free_port)
-python3 - "$tmp/roost.toml" "$mx" "$imap" "$dns" <<'PY'
-import sys
-path, mx, imap, ns = sys.argv[1:]
-text = open(path).read()
-text = text[:text.index("\n[[listeners]]") + 1]
-for proto, port in [("smtp", mx), ("imap", imap)]:
-    text += f'[[listeners]]\nprotocol = "{proto}"\naddress = "127.0.0.1"\nport = {port}\ntls = "starttls"\n\n'
-text += f'''[limits]
-smtp_messages_per_minute = 0
-
-[metrics]
-enabled = false
-
-[dns]
-nameservers = ["127.0.0.1:{ns}"]
-timeout = 0.5
-attempts = 1
-
+python3 scripts/mx-test-config.py "$tmp/roost.toml" "$mx" "$imap" "$dns" <<'TOML'
 [pipeline]
 stages = ["sender", "spf", "dkim", "dmarc"]
 trusted_networks = []
@@ -56,9 +39,7 @@ trusted_networks = []
 "spf.fail" = "accept"
 "dmarc.reject" = "reject"
 "dmarc.quarantine" = "junk"
-'''
-open(path, "w").write(text)
-PY
+TOML
 "$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2> "$tmp/serve.log" &
 server=$!
 for _ in $(seq 1 600); do grep -q "roost is running" "$tmp/serve.log" 2>/dev/null && break; sleep 0.1; done

@@ -46,24 +46,7 @@ echo "alice-pw-1" > "$tmp/pw-alice"
   || fail "init"
 mx=$(free_port); imap=$(free_port)
 write_config() { # nameserver-port policy-softfail
-  python3 - "$tmp/roost.toml" "$mx" "$imap" "$1" <<'PY'
-import sys
-path, mx, imap, ns = sys.argv[1:]
-text = open(path).read()
-text = text[:text.index("\n[[listeners]]") + 1]
-for proto, port in [("smtp", mx), ("imap", imap)]:
-    text += f'[[listeners]]\nprotocol = "{proto}"\naddress = "127.0.0.1"\nport = {port}\ntls = "starttls"\n\n'
-text += f'''[limits]
-smtp_messages_per_minute = 0
-
-[metrics]
-enabled = false
-
-[dns]
-nameservers = ["127.0.0.1:{ns}"]
-timeout = 0.5
-attempts = 1
-
+  python3 scripts/mx-test-config.py "$tmp/roost.toml" "$mx" "$imap" "$1" <<'TOML'
 [pipeline]
 stages = ["sender", "sender-domain", "spf", "rdns", "dnsbl"]
 trusted_networks = []
@@ -72,16 +55,14 @@ junk_score = 5
 [[pipeline.dnsbl]]
 zone = "dnsbl.test"
 score = 4
-codes = {{ "127.0.0.2" = "listed for testing" }}
+codes = { "127.0.0.2" = "listed for testing" }
 
 [policy]
 "spf.fail" = "reject"
 "spf.softfail" = "junk"
 rdns.none = "score 1.5"
 "dnsbl.listed" = "reject"
-'''
-open(path, "w").write(text)
-PY
+TOML
 }
 start() {
   "$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2> "$tmp/serve.log" &
