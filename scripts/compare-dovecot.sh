@@ -11,6 +11,7 @@
 # Env: CORPUS=/work/shared/corpus   SPAMHAM_SAMPLE=150   KEEP_TMP=1 (keep the temp dir)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/throwaway-dovecot.sh
 ROOT="$(pwd)"
 CORPUS="${CORPUS:-/work/shared/corpus}"
 SPAMHAM_SAMPLE="${SPAMHAM_SAMPLE:-150}"
@@ -55,7 +56,7 @@ fi
 # --- a throwaway Dovecot ----------------------------------------------------------------
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 MAILDIR="$TMP/mail/roost"
-mkdir -p "$MAILDIR/new" "$MAILDIR/cur" "$MAILDIR/tmp" "$TMP/run" "$TMP/state"
+throwaway_dovecot_config "$TMP" "$PORT" "roost-compare-$PORT"
 i=0
 for f in "$MSGS"/*; do
   i=$((i + 1))
@@ -63,46 +64,6 @@ for f in "$MSGS"/*; do
   cp "$f" "$MAILDIR/new/$(printf '%06d' "$i").$(basename "$f" | tr -c 'A-Za-z0-9._\n-' '_')"
 done
 chown -R nobody:nogroup "$TMP/mail"
-echo "roost:{PLAIN}secret:65534:65534::$TMP/mail/roost" > "$TMP/users"
-chmod 0644 "$TMP/users"
-cat > "$TMP/dovecot.conf" <<EOF
-protocols = imap
-listen = 127.0.0.1
-base_dir = $TMP/run
-state_dir = $TMP/state
-instance_name = roost-compare-$PORT
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-log_path = $TMP/dovecot.log
-mail_location = maildir:$TMP/mail/roost
-first_valid_uid = 1
-mail_uid = nobody
-mail_gid = nogroup
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN $TMP/users
-}
-userdb {
-  driver = passwd-file
-  args = $TMP/users
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $PORT
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service anvil {
-  chroot =
-}
-service imap-login {
-  chroot =
-}
-EOF
 "$DOVECOT" -c "$TMP/dovecot.conf" -F </dev/null >"$TMP/dovecot.out" 2>&1 &
 DOVECOT_PID=$!
 for _ in $(seq 1 100); do

@@ -8,6 +8,7 @@
 # `roost serve`. Env: CORPUS=/work/shared/corpus  SEARCH_SAMPLE=80  KEEP_TMP=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/throwaway-dovecot.sh
 CORPUS="${CORPUS:-/work/shared/corpus}"
 SEARCH_SAMPLE="${SEARCH_SAMPLE:-80}"
 
@@ -43,46 +44,8 @@ fi
 
 # --- a throwaway Dovecot with an empty maildir
 DPORT="$(free_port)"
-mkdir -p "$TMP/mail/roost/new" "$TMP/mail/roost/cur" "$TMP/mail/roost/tmp" "$TMP/run" "$TMP/state"
+throwaway_dovecot_config "$TMP" "$DPORT" "roost-search-$DPORT"
 chown -R nobody:nogroup "$TMP/mail"
-echo "roost:{PLAIN}secret:65534:65534::$TMP/mail/roost" > "$TMP/users"
-chmod 0644 "$TMP/users"
-cat > "$TMP/dovecot.conf" <<EOC
-protocols = imap
-listen = 127.0.0.1
-base_dir = $TMP/run
-state_dir = $TMP/state
-instance_name = roost-search-$DPORT
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-log_path = $TMP/dovecot.log
-mail_location = maildir:$TMP/mail/roost
-first_valid_uid = 1
-mail_uid = nobody
-mail_gid = nogroup
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN $TMP/users
-}
-userdb {
-  driver = passwd-file
-  args = $TMP/users
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $DPORT
-  }
-  inet_listener imaps {
-    port = 0
-  }
-  chroot =
-}
-service anvil {
-  chroot =
-}
-EOC
 "$DOVECOT" -c "$TMP/dovecot.conf" -F </dev/null >"$TMP/dovecot.out" 2>&1 &
 DOVECOT_PID=$!
 wait_port "$DPORT" || { cat "$TMP/dovecot.out" "$TMP/dovecot.log" >&2 2>/dev/null; fail "Dovecot did not start"; }
