@@ -9,37 +9,19 @@ import NIOCore
 /// (one delivered message) and Junk, and the IMAP handler served on two ephemeral ports:
 /// STARTTLS (143-style, passwords only after TLS) and implicit TLS (993-style). Drives
 /// scripts/test-imap.py against it.
-final class IMAPTestServer: @unchecked Sendable {
+final class IMAPTestServer: MailStoreFixture, @unchecked Sendable {
     static let account = "alice@example.org"
     static let password = "secret"
     static let delivered = "From: Ann <ann@example.net>\nSubject: welcome\n\nHello Alice.\n"
     static let addedHeader = "Return-Path: <ann@example.net>\r\n"
 
-    let directory: String
-    let journal: Journal
-    let store: ProjectionStore
-    let projector: Projector
-    let certificates: TemporaryDirectory
-    let certificateFile: String
     let user = UserID.random()
     let inbox = MailboxID.random()
     var startTLSPort = 0
     var implicitPort = 0
 
     init() throws {
-        var template = Array((NSTemporaryDirectory() + "roost-imap-XXXXXX").utf8CString)
-        directory = String(cString: mkdtemp(&template)!)
-        journal = try Journal(directory: directory + "/journal", options: JournalOptions(segmentSize: 1024 * 1024))
-        store = try ProjectionStore(path: directory + "/projections.sqlite")
-        projector = try Projector(journal: journal, store: store, batchSize: 64)
-        certificates = TemporaryDirectory()
-        certificateFile = try certificates.install(TestCertificates.loopback).certificateChain
-    }
-
-    deinit {
-        try? store.close()
-        journal.close()
-        try? FileManager.default.removeItem(atPath: directory)
+        try super.init(prefix: "roost-imap", segmentSize: 1024 * 1024, batchSize: 64, certificate: TestCertificates.loopback)
     }
 
     func seed() async throws {

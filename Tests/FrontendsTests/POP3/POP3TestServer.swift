@@ -8,7 +8,7 @@ import NIOCore
 /// A real journal and projection database in a temporary directory, seeded with alice and three
 /// INBOX messages, and the POP3 handler served on two ephemeral ports: STLS (110-style) and
 /// implicit TLS (995-style). Drives real clients (scripts/test-pop3.py, fetchmail) against it.
-final class POP3TestServer: @unchecked Sendable {
+final class POP3TestServer: MailStoreFixture, @unchecked Sendable {
     static let account = "alice@example.org"
     static let password = "secret"
     static let uidValidity: UInt32 = 4242
@@ -19,12 +19,6 @@ final class POP3TestServer: @unchecked Sendable {
     static let appended = "Subject: two\r\n\r\nline1\r\nline2\r\nline3\r\n"
     static let unterminated = "Subject: three\r\n\r\nshort"
 
-    let directory: String
-    let journal: Journal
-    let store: ProjectionStore
-    let projector: Projector
-    let certificates: TemporaryDirectory
-    let certificateFile: String
     let user = UserID.random()
     let inbox = MailboxID.random()
     var refs: [MessageRef] = []
@@ -34,19 +28,7 @@ final class POP3TestServer: @unchecked Sendable {
     var idleTimeout: Duration = POP3Handler.timeouts.idle
 
     init() throws {
-        var template = Array((NSTemporaryDirectory() + "roost-pop3-XXXXXX").utf8CString)
-        directory = String(cString: mkdtemp(&template)!)
-        journal = try Journal(directory: directory + "/journal", options: JournalOptions(segmentSize: 256 * 1024))
-        store = try ProjectionStore(path: directory + "/projections.sqlite")
-        projector = try Projector(journal: journal, store: store, batchSize: 16)
-        certificates = TemporaryDirectory()
-        certificateFile = try certificates.install(TestCertificates.first).certificateChain
-    }
-
-    deinit {
-        try? store.close()
-        journal.close()
-        try? FileManager.default.removeItem(atPath: directory)
+        try super.init(prefix: "roost-pop3", segmentSize: 256 * 1024, batchSize: 16, certificate: TestCertificates.first)
     }
 
     func seed() async throws {
