@@ -17,8 +17,6 @@ final class IMAPTestServer: MailStoreFixture, @unchecked Sendable {
 
     let user = UserID.random()
     let inbox = MailboxID.random()
-    var startTLSPort = 0
-    var implicitPort = 0
 
     init() throws {
         try super.init(prefix: "roost-imap", segmentSize: 1024 * 1024, batchSize: 64, certificate: TestCertificates.loopback)
@@ -64,26 +62,10 @@ final class IMAPTestServer: MailStoreFixture, @unchecked Sendable {
         try await s.seed()
         var logger = Logger(label: "imap-test")
         logger.logLevel = .warning
-        let tls = try TLSContextProvider(files: .init(certificateChain: s.certificateFile, privateKey: s.certificates.path + "/key.pem"), logger: logger)
-        let authenticator = Authenticator(lookup: Authenticator.lookup(in: s.store), throttle: AuthenticationThrottle(logger: logger),
-                                          policy: .init(allowPlaintextWithoutTLS: false), logger: logger)
+        let (tls, authenticator) = try s.tlsAndAuthenticator(logger: logger)
         let handler = IMAPHandler(journal: s.journal, projector: s.projector, authenticator: authenticator, logger: logger)
-        let startTLS = Server(configuration: .init(name: "imap", host: "127.0.0.1", port: 0, tls: .startTLS, timeouts: IMAPHandler.timeouts),
-                              handler: handler, tls: tls, logger: logger)
-        let implicit = Server(configuration: .init(name: "imap", host: "127.0.0.1", port: 0, tls: .implicit, timeouts: IMAPHandler.timeouts),
-                              handler: handler, tls: tls, logger: logger)
-        s.startTLSPort = try await startTLS.bind().port!
-        s.implicitPort = try await implicit.bind().port!
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await startTLS.run() }
-            group.addTask { try await implicit.run() }
-            do {
-                try await body(s)
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
+        try await s.serve(handler, names: ("imap", "imap"), timeouts: IMAPHandler.timeouts, tls: tls, logger: logger) {
+            try await body(s)
         }
     }
 

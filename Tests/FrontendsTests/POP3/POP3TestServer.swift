@@ -22,8 +22,6 @@ final class POP3TestServer: MailStoreFixture, @unchecked Sendable {
     let user = UserID.random()
     let inbox = MailboxID.random()
     var refs: [MessageRef] = []
-    var startTLSPort = 0
-    var implicitPort = 0
     /// The listeners' idle timeout, for the autologout scenario.
     var idleTimeout: Duration = POP3Handler.timeouts.idle
 
@@ -84,27 +82,11 @@ final class POP3TestServer: MailStoreFixture, @unchecked Sendable {
         try await s.seed()
         var logger = Logger(label: "pop3-test")
         logger.logLevel = .warning
-        let tls = try TLSContextProvider(files: .init(certificateChain: s.certificateFile, privateKey: s.certificates.path + "/key.pem"), logger: logger)
-        let authenticator = Authenticator(lookup: Authenticator.lookup(in: s.store), throttle: AuthenticationThrottle(logger: logger),
-                                          policy: .init(allowPlaintextWithoutTLS: false), logger: logger)
+        let (tls, authenticator) = try s.tlsAndAuthenticator(logger: logger)
         let handler = POP3Handler(journal: s.journal, projector: s.projector, authenticator: authenticator,
                                   locks: MaildropLocks(), logger: logger)
-        let startTLS = Server(configuration: .init(name: "pop3", host: "127.0.0.1", port: 0, tls: .startTLS, timeouts: timeouts),
-                              handler: handler, tls: tls, logger: logger)
-        let implicit = Server(configuration: .init(name: "pop3s", host: "127.0.0.1", port: 0, tls: .implicit, timeouts: timeouts),
-                              handler: handler, tls: tls, logger: logger)
-        s.startTLSPort = try await startTLS.bind().port!
-        s.implicitPort = try await implicit.bind().port!
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await startTLS.run() }
-            group.addTask { try await implicit.run() }
-            do {
-                try await body(s)
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
+        try await s.serve(handler, names: ("pop3", "pop3s"), timeouts: timeouts, tls: tls, logger: logger) {
+            try await body(s)
         }
     }
 
