@@ -7,19 +7,10 @@
 # the checks and, after a policy change, lists exactly the message whose decision changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="$(swift build --show-bin-path)/roost"
-tmp="$(mktemp -d)"
-server=""
+TEST_NAME=test-dmarc
+. scripts/test-lib.sh
 dns=""
-cleanup() {
-  [ -n "$server" ] && kill -9 "$server" 2>/dev/null || true
-  [ -n "$dns" ] && scripts/dns-test-server.sh stop "$dns" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "test-dmarc: FAIL: $*" >&2; [ -f "$tmp/serve.log" ] && tail -30 "$tmp/serve.log" >&2; exit 1; }
-command -v python3 >/dev/null || fail "python3 is not installed"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+on_exit '[ -n "$dns" ] && scripts/dns-test-server.sh stop "$dns" >/dev/null 2>&1'
 
 python3 scripts/make-dkim-fixtures.py "$tmp/signed" > "$tmp/sign.log" 2>&1 || { cat "$tmp/sign.log" >&2; fail "signing the test messages"; }
 dns=$(free_port)
@@ -40,10 +31,7 @@ trusted_networks = []
 "dmarc.reject" = "reject"
 "dmarc.quarantine" = "junk"
 TOML
-"$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2> "$tmp/serve.log" &
-server=$!
-for _ in $(seq 1 600); do grep -q "roost is running" "$tmp/serve.log" 2>/dev/null && break; sleep 0.1; done
-grep -q "roost is running" "$tmp/serve.log" || fail "serve did not start"
+start_roost
 
 cat > "$tmp/fixture.json" <<JSON
 {"mx": $mx, "imap": $imap, "cafile": "$tmp/data/tls/cert.pem", "alice": "alice@example.org",
@@ -57,7 +45,7 @@ for want in "MAIL FROM:<bounce@other.test>" "dkim: accept (none)" "dmarc: reject
             "no aligned SPF or DKIM pass" "dkim: accept (fail)" "body hash mismatch"; do
   grep -qF "$want" "$tmp/audit-rejected.txt" || fail "audit --rejected lacks '$want'"
 done
-kill -TERM "$server"; wait "$server" || fail "serve exited non-zero"; server=""
+stop_roost
 
 # --- roost replay: the same config decides the same; a changed policy lists exactly the message it changes
 "$bin" replay --config "$tmp/roost.toml" --from 1 --dry-run > "$tmp/replay-same.txt" || fail "replay: $(cat "$tmp/replay-same.txt")"

@@ -6,15 +6,9 @@
 # The scenarios are in scripts/test-mailflow.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="$(swift build --show-bin-path)/roost"
-tmp="$(mktemp -d)"
-server=""
-cleanup() { [ -n "$server" ] && kill -9 "$server" 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "test-mailflow: FAIL: $*" >&2; [ -f "$tmp/serve.log" ] && tail -30 "$tmp/serve.log" >&2; exit 1; }
-for tool in getmail python3; do command -v $tool >/dev/null || fail "$tool is not installed (scripts/install-deps.sh)"; done
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+TEST_NAME=test-mailflow
+. scripts/test-lib.sh
+command -v getmail >/dev/null || fail "getmail is not installed (scripts/install-deps.sh)"
 
 echo "alice-pw-1" > "$tmp/pw-alice"
 "$bin" init --domain example.org --user alice --password-file "$tmp/pw-alice" --config "$tmp/roost.toml" --data "$tmp/data" >/dev/null \
@@ -32,10 +26,7 @@ open(path, "w").write(text)
 PY
 # A fixed glibc mmap threshold: large buffers are mapped and unmapped, never kept by malloc for
 # reuse, so the server's RssAnon is its live memory and the `large` scenario's measure is exact.
-MALLOC_MMAP_THRESHOLD_=131072 "$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2> "$tmp/serve.log" &
-server=$!
-for _ in $(seq 1 600); do grep -q "roost is running" "$tmp/serve.log" 2>/dev/null && break; sleep 0.1; done
-grep -q "roost is running" "$tmp/serve.log" || fail "serve did not start"
+MALLOC_MMAP_THRESHOLD_=131072 start_roost
 
 cat > "$tmp/fixture.json" <<JSON
 {"mx": $mx, "pop3s": $pop3s, "imaps": $imaps, "cafile": "$tmp/data/tls/cert.pem", "server_pid": $server,
@@ -44,5 +35,5 @@ JSON
 for scenario in ${MAILFLOW_SCENARIOS:-getmail fetchmail idle-smtp large}; do
   python3 scripts/test-mailflow.py "$scenario" "$tmp/fixture.json" || fail "scenario $scenario"
 done
-kill -TERM "$server"; wait "$server" || fail "serve exited non-zero"; server=""
+stop_roost
 echo "test-mailflow: ok"

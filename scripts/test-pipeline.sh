@@ -6,20 +6,11 @@
 # the server runs and after it stopped; and a nameserver that never answers gives 4xx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="$(swift build --show-bin-path)/roost"
-tmp="$(mktemp -d)"
-server=""
+TEST_NAME=test-pipeline
+. scripts/test-lib.sh
 dns=""
-cleanup() {
-  [ -n "$server" ] && kill -9 "$server" 2>/dev/null || true
-  [ -n "$dns" ] && scripts/dns-test-server.sh stop "$dns" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "test-pipeline: FAIL: $*" >&2; [ -f "$tmp/serve.log" ] && tail -30 "$tmp/serve.log" >&2; exit 1; }
-command -v python3 >/dev/null || fail "python3 is not installed"
+on_exit '[ -n "$dns" ] && scripts/dns-test-server.sh stop "$dns" >/dev/null 2>&1'
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # Two consecutive free UDP/TCP ports: the DNS server and its never-answering neighbour.
 free_pair() { python3 - <<'PY'
 import socket
@@ -64,16 +55,9 @@ rdns.none = "score 1.5"
 "dnsbl.listed" = "reject"
 TOML
 }
-start() {
-  "$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2> "$tmp/serve.log" &
-  server=$!
-  for _ in $(seq 1 600); do grep -q "roost is running" "$tmp/serve.log" 2>/dev/null && return 0; sleep 0.1; done
-  fail "serve did not start"
-}
-stop() { kill -TERM "$server"; wait "$server" || fail "serve exited non-zero"; server=""; }
 
 write_config "$dns"
-start
+start_roost
 grep -q 'inbound checks.*stages=sender,sender-domain,spf,rdns,dnsbl' "$tmp/serve.log" || fail "the pipeline was not configured: $(grep inbound "$tmp/serve.log")"
 fixture="$tmp/fixture.json"
 cat > "$fixture" <<JSON
@@ -103,7 +87,7 @@ grep -q "dnsbl: reject (listed)" "$tmp/audit-rejected.txt" || fail "rejected lis
 grep -q "spf: tempfail (temperror)" "$tmp/audit-rejected.txt" || fail "rejected list lacks the SERVFAIL tempfail"
 set +e; "$bin" audit --data "$tmp/data" --message-id "<nothing@pipeline.test>" 2> "$tmp/audit-none.err"; rc=$?; set -e
 [ $rc -ne 0 ] && grep -q "no message with Message-ID" "$tmp/audit-none.err" || fail "audit of an unknown Message-ID: rc=$rc $(cat "$tmp/audit-none.err")"
-stop
+stop_roost
 
 # --- the same with the server stopped, and the later flag change and move are in the story
 "$bin" audit --data "$tmp/data" --message-id "soft-1@pipeline.test" > "$tmp/audit-soft.txt" || fail "audit with the server stopped"
@@ -115,7 +99,7 @@ done
 
 # --- a nameserver that never answers: every check times out, the client gets 4xx, never 2xx or 5xx
 write_config "$((dns + 1))"
-start
+start_roost
 python3 scripts/test-pipeline.py timeout "$fixture" || fail "DNS timeout scenario"
-stop
+stop_roost
 echo "test-pipeline: ok"

@@ -6,17 +6,8 @@
 # commands must give the same answers byte for byte: same MODSEQs, same VANISHED (EARLIER).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="$(swift build --show-bin-path)/roost"
-tmp="$(mktemp -d)"
-server=""
-cleanup() { [ -n "$server" ] && kill -9 "$server" 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "test-qresync: FAIL: $*" >&2; [ -f "$tmp/serve.log" ] && tail -20 "$tmp/serve.log" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { # file pattern seconds
-  for _ in $(seq 1 $(( $3 * 10 ))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
+TEST_NAME=test-qresync
+. scripts/test-lib.sh
 
 echo "s3cret-alice" > "$tmp/pw"
 "$bin" init --domain example.org --user alice --password-file "$tmp/pw" --config "$tmp/roost.toml" --data "$tmp/data" > /dev/null \
@@ -42,27 +33,14 @@ cat > "$tmp/fixture.json" <<EOJ
 {"implicit_port": $imaps_port, "cafile": "$tmp/data/tls/cert.pem", "user": "alice@example.org", "password": "s3cret-alice"}
 EOJ
 
-start() {
-  : > "$tmp/serve.log"
-  "$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2> "$tmp/serve.log" &
-  server=$!
-  wait_for "$tmp/serve.log" "roost is running" 60 || fail "serve did not start"
-}
-stop() {
-  kill -TERM "$server"
-  set +e; wait "$server"; rc=$?; set -e
-  server=""
-  [ $rc -eq 0 ] || fail "serve exited $rc after SIGTERM"
-}
-
-start
+start_roost
 python3 scripts/test-imap-resync.py prepare "$tmp/fixture.json" "$tmp/state.json" || fail "prepare"
-stop
-start
+stop_roost
+start_roost
 python3 scripts/test-imap-resync.py check "$tmp/fixture.json" "$tmp/state.json" || fail "after a restart"
-stop
+stop_roost
 "$bin" rebuild --data "$tmp/data" | grep -q "rebuilt .*projections.sqlite" || fail "rebuild"
-start
+start_roost
 python3 scripts/test-imap-resync.py check "$tmp/fixture.json" "$tmp/state.json" || fail "after roost rebuild"
-stop
+stop_roost
 echo "test-qresync: ok"

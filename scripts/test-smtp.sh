@@ -5,19 +5,9 @@
 # during a load run (every message that got 250 is there after restart, exactly once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="$(swift build --show-bin-path)/roost"
-tmp="$(mktemp -d)"
-server=""
-cleanup() { [ -n "$server" ] && kill -9 "$server" 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "test-smtp: FAIL: $*" >&2; [ -f "$tmp/serve.log" ] && tail -30 "$tmp/serve.log" >&2; exit 1; }
-for tool in swaks msmtp python3; do command -v $tool >/dev/null || fail "$tool is not installed (scripts/install-deps.sh)"; done
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { # file pattern seconds
-  for _ in $(seq 1 $(( $3 * 10 ))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
+TEST_NAME=test-smtp
+. scripts/test-lib.sh
+for tool in swaks msmtp; do command -v $tool >/dev/null || fail "$tool is not installed (scripts/install-deps.sh)"; done
 
 echo "alice-pw-1" > "$tmp/pw-alice"
 echo "bob-pw-2" > "$tmp/pw-bob"
@@ -45,21 +35,11 @@ enabled = false
 open(path, "w").write(text)
 PY
 }
-start() {
-  # After a SIGKILL the log still holds the last start's line: wait for a new one.
-  local before; before=$(grep -c "roost is running" "$tmp/serve.log" 2>/dev/null || true)
-  "$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2>> "$tmp/serve.log" &
-  server=$!
-  for _ in $(seq 1 600); do
-    [ "$(grep -c "roost is running" "$tmp/serve.log" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0
-    sleep 0.1
-  done
-  fail "serve did not start"
-}
-stop() { kill -TERM "$server"; wait "$server" || fail "serve exited non-zero"; server=""; : > "$tmp/serve.log"; }
+# Each run's log on its own, so the checks below read only the latest start.
+stop() { stop_roost; : > "$tmp/serve.log"; }
 
 write_config 100000
-start
+start_roost
 "$bin" user add bob@example.org --password-file "$tmp/pw-bob" --config "$tmp/roost.toml" >/dev/null || fail "user add bob"
 "$bin" alias add team@example.org alice@example.org bob@example.org --config "$tmp/roost.toml" >/dev/null || fail "alias add"
 
@@ -122,7 +102,7 @@ stop
 
 # --- the per-client rate limit: 3 messages a minute, the 4th MAIL gets 450 4.7.1, recorded once
 write_config 3
-start
+start_roost
 python3 scripts/test-smtp.py ratelimit "$fixture" || fail "rate limit"
 "$bin" journal dump --data "$tmp/data" > "$tmp/dump"
 [ "$(grep -c 'stage="smtp-rate"' "$tmp/dump")" -eq 1 ] || fail "rate-limit decisions: $(grep -c 'stage="smtp-rate"' "$tmp/dump")"
@@ -130,13 +110,13 @@ stop
 
 # --- SIGKILL during a load run: every message that got 250 is there after restart, exactly once
 write_config 0
-start
+start_roost
 python3 scripts/test-smtp.py load "$fixture" > "$tmp/load.out" 2>&1 &
 loader=$!
 sleep 4
 kill -9 "$server"; wait "$server" 2>/dev/null || true; server=""
 wait "$loader" || fail "load: $(tail -5 "$tmp/load.out")"
-start
+start_roost
 grep -q "journal recovered\|journal open" "$tmp/serve.log" || fail "restart"
 python3 scripts/test-smtp.py verify-load "$fixture" || fail "messages acknowledged before SIGKILL"
 stop
