@@ -54,22 +54,11 @@ wait_port "$DPORT" || { cat "$TMP/dovecot.out" "$TMP/dovecot.log" >&2 2>/dev/nul
 echo "s3cret-alice" > "$TMP/pw"
 "$bin" init --domain example.org --user alice --password-file "$TMP/pw" --config "$TMP/roost.toml" --data "$TMP/data" > /dev/null || fail "init"
 RPORT="$(free_port)"
-python3 - "$TMP/roost.toml" "$RPORT" "$(free_port)" <<'PY'
-import sys
-path, imaps, metrics = sys.argv[1], sys.argv[2], sys.argv[3]
-text = open(path).read()
-text = text[:text.index("\n[[listeners]]") + 1] + f'''[[listeners]]
-protocol = "imaps"
-address = "127.0.0.1"
-port = {imaps}
-tls = "implicit"
-
+python3 scripts/test_config.py "$TMP/roost.toml" "imaps:$RPORT:implicit" <<TOML
 [metrics]
 address = "127.0.0.1"
-port = {metrics}
-'''
-open(path, "w").write(text)
-PY
+port = $(free_port)
+TOML
 "$bin" serve --config "$TMP/roost.toml" > "$TMP/serve.out" 2> "$TMP/serve.log" &
 SERVER=$!
 wait_port "$RPORT" || { tail -20 "$TMP/serve.log" >&2; fail "roost serve did not start"; }

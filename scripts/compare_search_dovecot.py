@@ -12,8 +12,9 @@ import email.policy
 import random
 import re
 import socket
-import ssl
 import sys
+
+from roost_client import LineSocket, tls_context
 
 p = argparse.ArgumentParser()
 for name in ("roost-port", "dovecot-port"):
@@ -25,27 +26,14 @@ p.add_argument("messages", nargs="+")
 args = p.parse_args()
 
 
-class Client:
+class Client(LineSocket):
     counter = 0
 
     def __init__(self, port, user, password, tls_cafile=None):
         s = socket.create_connection(("127.0.0.1", port), timeout=120)
-        if tls_cafile:
-            ctx = ssl.create_default_context(cafile=tls_cafile)
-            ctx.check_hostname = False
-            s = ctx.wrap_socket(s)
-        self.s, self.buf = s, b""
+        super().__init__(tls_context(tls_cafile).wrap_socket(s) if tls_cafile else s)
         self.line()
         self.ok(b'LOGIN "%s" "%s"' % (user.encode(), password.encode()))
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise EOFError(self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
 
     def cmd(self, parts):
         """`parts`: bytes pieces; a tuple ('lit', data) is sent as a LITERAL+ literal."""
@@ -57,7 +45,7 @@ class Client:
                 out += b"{%d+}\r\n" % len(part[1]) + part[1]
             else:
                 out += part
-        self.s.sendall(out + b"\r\n")
+        self.sock.sendall(out + b"\r\n")
         untagged = []
         while True:
             line = self.line()

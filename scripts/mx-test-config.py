@@ -8,12 +8,10 @@ Usage: mx-test-config.py CONFIG MX-PORT IMAP-PORT DNS-PORT < extra-sections.toml
 """
 import sys
 
+from test_config import rewrite
+
 path, mx, imap, ns = sys.argv[1:]
-text = open(path).read()
-text = text[:text.index("\n[[listeners]]") + 1]
-for proto, port in [("smtp", mx), ("imap", imap)]:
-    text += f'[[listeners]]\nprotocol = "{proto}"\naddress = "127.0.0.1"\nport = {port}\ntls = "starttls"\n\n'
-text += f'''[limits]
+rewrite(path, [("smtp", mx, "starttls"), ("imap", imap, "starttls")], f'''[limits]
 smtp_messages_per_minute = 0
 
 [metrics]
@@ -24,6 +22,4 @@ nameservers = ["127.0.0.1:{ns}"]
 timeout = 0.5
 attempts = 1
 
-'''
-text += sys.stdin.read()
-open(path, "w").write(text)
+''' + sys.stdin.read())

@@ -13,48 +13,35 @@ FIXTURE.json has implicit_port, cafile, user, password. Exits non-zero on the fi
 import json
 import re
 import socket
-import ssl
 import sys
+
+from roost_client import LineSocket, expect, tls_context
 
 mode, fixture_path = sys.argv[1], sys.argv[2]
 F = json.load(open(fixture_path))
 HOST = "127.0.0.1"
 
 
-def expect(condition, what):
-    if not condition:
-        raise AssertionError(what)
-
-
-class Session:
+class Session(LineSocket):
     """One IMAP connection over TLS; `cmd` returns (untagged lines, tagged line)."""
     counter = 0
 
     def __init__(self, login=True):
-        ctx = ssl.create_default_context(cafile=F["cafile"])
-        ctx.check_hostname = False  # the test certificates do not name 127.0.0.1
-        self.s = ctx.wrap_socket(socket.create_connection((HOST, F["implicit_port"]), timeout=30))
-        self.buf = b""
+        super().__init__(tls_context(F["cafile"]).wrap_socket(socket.create_connection((HOST, F["implicit_port"]), timeout=30)))
         self.greeting = self.line()
         if login:
             self.ok(f'LOGIN "{F["user"]}" "{F["password"]}"')
 
     def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise EOFError(self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line.decode()
+        return super().line().decode()
 
     def cmd(self, text, literal=None):
         Session.counter += 1
         tag = f"t{Session.counter}"
         if literal is None:
-            self.s.sendall(f"{tag} {text}\r\n".encode())
+            self.sock.sendall(f"{tag} {text}\r\n".encode())
         else:
-            self.s.sendall(f"{tag} {text} {{{len(literal)}+}}\r\n".encode() + literal + b"\r\n")
+            self.sock.sendall(f"{tag} {text} {{{len(literal)}+}}\r\n".encode() + literal + b"\r\n")
         untagged = []
         while True:
             line = self.line()
@@ -77,7 +64,7 @@ class Session:
 
     def close(self):
         self.cmd("LOGOUT")
-        self.s.close()
+        self.sock.close()
 
 
 def code(lines, name):

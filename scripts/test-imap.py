@@ -15,6 +15,8 @@ import ssl
 import sys
 import time
 
+from roost_client import LineSocket, expect, tls_context
+
 scenario, fixture_path = sys.argv[1], sys.argv[2]
 F = json.load(open(fixture_path))
 HOST = "127.0.0.1"
@@ -32,14 +34,7 @@ MESSAGE = (b"From: Ann Example <ann@example.net>\r\nTo: Alice <alice@example.org
 
 
 def context():
-    ctx = ssl.create_default_context(cafile=F["cafile"])
-    ctx.check_hostname = False  # the test certificate names roost-test-1, not 127.0.0.1
-    return ctx
-
-
-def expect(condition, what):
-    if not condition:
-        raise AssertionError(what)
+    return tls_context(F["cafile"])
 
 
 def ok(result, what=""):
@@ -105,26 +100,13 @@ def fetch_map(data):
     return out
 
 
-class Raw:
+class Raw(LineSocket):
     """A raw IMAP connection over TLS for what imaplib hides (literals, pipelining, garbage)."""
 
     def __init__(self, tls=True, port=None):
         s = socket.create_connection((HOST, port or (F["implicit_port"] if tls else F["starttls_port"])), timeout=20)
-        self.s = context().wrap_socket(s) if tls else s
-        self.buf = b""
+        super().__init__(context().wrap_socket(s) if tls else s)
         self.greeting = self.line()
-
-    def send(self, data):
-        self.s.sendall(data)
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise EOFError(self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
 
     def until(self, tag):
         lines = []
@@ -136,7 +118,7 @@ class Raw:
             if lit:
                 n = int(lit.group(1))
                 while len(self.buf) < n:
-                    self.buf += self.s.recv(65536)
+                    self.buf += self.sock.recv(65536)
                 lines.append(self.buf[:n])
                 self.buf = self.buf[n:]
             if line.startswith(tag + b" "):
@@ -417,7 +399,7 @@ def errors():
     line = r.line()
     expect(line.startswith(b"* BYE"), f"huge non-synchronizing literal: {line!r}")
     try:
-        expect(r.s.recv(100) == b"", "closed after BYE")
+        expect(r.sock.recv(100) == b"", "closed after BYE")
     except (ConnectionResetError, ssl.SSLError):
         pass
 
@@ -442,10 +424,10 @@ def starttls_injection():
     r = Raw(tls=False)
     r.send(b"S1 STARTTLS\r\nS2 LOGIN " + F["user"].encode() + b" " + F["password"].encode() + b"\r\n")
     try:
-        data = r.s.recv(4096)
+        data = r.sock.recv(4096)
         while data:
             expect(b"S1 OK" not in data and b"S2" not in data, data)
-            data = r.s.recv(4096)
+            data = r.sock.recv(4096)
     except (ConnectionResetError, socket.timeout):
         pass
 

@@ -29,11 +29,12 @@ import tempfile
 import re
 import smtplib
 import socket
-import ssl
 import subprocess
 import sys
 import threading
 import time
+
+from roost_client import expect, tls_context
 
 scenario, fixture_path = sys.argv[1], sys.argv[2]
 F = json.load(open(fixture_path))
@@ -42,15 +43,8 @@ poplib._MAXLINE = 100_000
 imaplib._MAXLINE = 100_000
 
 
-def expect(condition, what):
-    if not condition:
-        raise AssertionError(what)
-
-
 def context():
-    ctx = ssl.create_default_context(cafile=F["cafile"])
-    ctx.check_hostname = False  # the init certificate names the mail host, not 127.0.0.1
-    return ctx
+    return tls_context(F["cafile"])
 
 
 def deliver(message, sender="sender@example.com"):

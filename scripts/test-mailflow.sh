@@ -14,16 +14,13 @@ echo "alice-pw-1" > "$tmp/pw-alice"
 "$bin" init --domain example.org --user alice --password-file "$tmp/pw-alice" --config "$tmp/roost.toml" --data "$tmp/data" >/dev/null \
   || fail "init"
 mx=$(free_port); pop3s=$(free_port); imaps=$(free_port)
-python3 - "$tmp/roost.toml" "$mx" "$pop3s" "$imaps" <<'PY'
-import sys
-path, mx, pop3s, imaps = sys.argv[1:]
-text = open(path).read()
-text = text[:text.index("\n[[listeners]]") + 1]
-for proto, port, tls in [("smtp", mx, "starttls"), ("pop3s", pop3s, "implicit"), ("imaps", imaps, "implicit")]:
-    text += f'[[listeners]]\nprotocol = "{proto}"\naddress = "127.0.0.1"\nport = {port}\ntls = "{tls}"\n\n'
-text += '[limits]\nmessage_size = 41943040\n\n[metrics]\nenabled = false\n'
-open(path, "w").write(text)
-PY
+python3 scripts/test_config.py "$tmp/roost.toml" "smtp:$mx:starttls" "pop3s:$pop3s:implicit" "imaps:$imaps:implicit" <<'TOML'
+[limits]
+message_size = 41943040
+
+[metrics]
+enabled = false
+TOML
 # A fixed glibc mmap threshold: large buffers are mapped and unmapped, never kept by malloc for
 # reuse, so the server's RssAnon is its live memory and the `large` scenario's measure is exact.
 MALLOC_MMAP_THRESHOLD_=131072 start_roost

@@ -7,6 +7,9 @@ after the last acknowledged change: everything acknowledged is there after the r
 """
 import base64, os, re, shutil, signal, socket, ssl, subprocess, sys, tempfile, time
 
+from roost_client import LineSocket
+from test_config import rewrite
+
 bin_path = subprocess.run(["swift", "build", "--show-bin-path"], capture_output=True, text=True, check=True).stdout.strip() + "/roost"
 tmp = tempfile.mkdtemp()
 server = None
@@ -44,23 +47,16 @@ def start():
     fail("serve did not start")
 
 
-class Raw:
-    """A line-level client for the error paths."""
+class Raw(LineSocket):
+    """A line-level client for the error paths; `line()` is None once the server has closed."""
     def __init__(self):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
+        super().__init__(socket.create_connection(("127.0.0.1", port), timeout=30))
 
     def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                return None
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
+        try:
+            return super().line()
+        except EOFError:
+            return None
 
     def response(self):
         """Lines up to and including the OK/NO/BYE line."""
@@ -89,20 +85,9 @@ try:
     data = os.path.join(tmp, "data")
     subprocess.run([bin_path, "init", "--domain", "example.org", "--user", "alice", "--hostname", "localhost",
                     "--password-file", pw, "--config", config, "--data", data], check=True, capture_output=True)
-    text = open(config).read()
-    certificate = re.search(r'^certificate\s*=\s*"([^"]+)"', text, re.M).group(1)
+    certificate = re.search(r'^certificate\s*=\s*"([^"]+)"', open(config).read(), re.M).group(1)
     port, metrics = free_port(), free_port()
-    text = text[:text.index("\n[[listeners]]") + 1] + f'''[[listeners]]
-protocol = "managesieve"
-address = "127.0.0.1"
-port = {port}
-tls = "starttls"
-
-[metrics]
-address = "127.0.0.1"
-port = {metrics}
-'''
-    open(config, "w").write(text)
+    rewrite(config, [("managesieve", port, "starttls")], f'[metrics]\naddress = "127.0.0.1"\nport = {metrics}\n')
     start()
 
     # --- Before TLS: STARTTLS offered, no password mechanism, AUTHENTICATE refused.

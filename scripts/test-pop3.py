@@ -14,6 +14,8 @@ import ssl
 import sys
 import time
 
+from roost_client import LineSocket, expect, tls_context
+
 scenario, fixture_path = sys.argv[1], sys.argv[2]
 F = json.load(open(fixture_path))
 HOST = "127.0.0.1"
@@ -21,14 +23,7 @@ MESSAGES = [dict(m, content=base64.b64decode(m["content"])) for m in F["messages
 
 
 def context():
-    ctx = ssl.create_default_context(cafile=F["cafile"])
-    ctx.check_hostname = False  # the test certificate names roost-test-1, not 127.0.0.1
-    return ctx
-
-
-def expect(condition, what):
-    if not condition:
-        raise AssertionError(what)
+    return tls_context(F["cafile"])
 
 
 def expect_error(call, prefix):
@@ -69,25 +64,12 @@ def expected_body(content):
     return content if content.endswith(b"\r\n") else content + b"\r\n"
 
 
-class Raw:
+class Raw(LineSocket):
     """A line-level client over TLS for pipelining and exact wire checks."""
 
     def __init__(self, implicit=True):
         sock = socket.create_connection((HOST, F["implicit_port"] if implicit else F["starttls_port"]), timeout=10)
-        self.sock = context().wrap_socket(sock) if implicit else sock
-        self.buffer = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def line(self):
-        while b"\r\n" not in self.buffer:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError(self.buffer)
-            self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\r\n", 1)
-        return line
+        super().__init__(context().wrap_socket(sock) if implicit else sock)
 
     def multiline(self):
         """The raw lines (still stuffed) up to the terminator."""

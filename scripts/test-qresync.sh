@@ -13,22 +13,11 @@ echo "s3cret-alice" > "$tmp/pw"
 "$bin" init --domain example.org --user alice --password-file "$tmp/pw" --config "$tmp/roost.toml" --data "$tmp/data" > /dev/null \
   || fail "init"
 imaps_port=$(free_port)
-python3 - "$tmp/roost.toml" "$imaps_port" "$(free_port)" <<'PY'
-import sys
-path, imaps, metrics = sys.argv[1], sys.argv[2], sys.argv[3]
-text = open(path).read()
-text = text[:text.index("\n[[listeners]]") + 1] + f'''[[listeners]]
-protocol = "imaps"
-address = "127.0.0.1"
-port = {imaps}
-tls = "implicit"
-
+python3 scripts/test_config.py "$tmp/roost.toml" "imaps:$imaps_port:implicit" <<TOML
 [metrics]
 address = "127.0.0.1"
-port = {metrics}
-'''
-open(path, "w").write(text)
-PY
+port = $(free_port)
+TOML
 cat > "$tmp/fixture.json" <<EOJ
 {"implicit_port": $imaps_port, "cafile": "$tmp/data/tls/cert.pem", "user": "alice@example.org", "password": "s3cret-alice"}
 EOJ

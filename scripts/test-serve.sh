@@ -24,32 +24,15 @@ grep -q "exists already; use --force" "$tmp/err" || fail "init refusal message: 
 # Use free loopback ports for this test (the init template uses the standard ones).
 metrics_port=$(free_port)
 pop3_port=$(free_port)
-python3 - "$tmp/roost.toml" "$(free_port)" "$metrics_port" "$pop3_port" <<'PY'
-import re, sys
-path, smtp, metrics, pop3 = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-text = open(path).read()
-text = text[:text.index("\n[[listeners]]") + 1] + f'''[[listeners]]
-protocol = "smtp"
-address = "127.0.0.1"
-port = {smtp}
-tls = "starttls"
-
-[[listeners]]
-protocol = "pop3"
-address = "127.0.0.1"
-port = {pop3}
-tls = "starttls"
-
+python3 scripts/test_config.py "$tmp/roost.toml" "smtp:$(free_port):starttls" "pop3:$pop3_port:starttls" <<TOML
 # A short idle timeout, so the test sees [limits] idle_timeout applied to POP3.
 [limits]
 idle_timeout = 5
 
 [metrics]
 address = "127.0.0.1"
-port = {metrics}
-'''
-open(path, "w").write(text)
-PY
+port = $metrics_port
+TOML
 
 start() {
   "$bin" serve --config "$tmp/roost.toml" > "$tmp/serve.out" 2> "$tmp/serve.log" &

@@ -12,10 +12,11 @@ import poplib
 import random
 import smtplib
 import socket
-import ssl
 import sys
 import threading
 import time
+
+from roost_client import LineSocket, expect, tls_context
 
 scenario, fixture_path = sys.argv[1], sys.argv[2]
 F = json.load(open(fixture_path))
@@ -23,15 +24,8 @@ HOST = "127.0.0.1"
 poplib._MAXLINE = 100_000  # message lines may be long (the 998-octet ones of the size test)
 
 
-def expect(condition, what):
-    if not condition:
-        raise AssertionError(what)
-
-
 def context():
-    ctx = ssl.create_default_context(cafile=F["cafile"])
-    ctx.check_hostname = False  # the init certificate names the mail host, not 127.0.0.1
-    return ctx
+    return tls_context(F["cafile"])
 
 
 def message(test_id, body=b"hello\r\n", extra=b""):
@@ -40,25 +34,12 @@ def message(test_id, body=b"hello\r\n", extra=b""):
             b"X-Test-Id: " + test_id.encode() + b"\r\n" + extra + b"\r\n" + body)
 
 
-class Raw:
+class Raw(LineSocket):
     """A line-level SMTP client over a plain socket, for what smtplib hides or refuses to do."""
 
     def __init__(self, port, timeout=10):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
-        self.buf = b""
+        super().__init__(socket.create_connection((HOST, port), timeout=timeout))
         self.greeting = self.reply()
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError("closed; buffered %r" % self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
 
     def reply(self):
         lines = [self.line()]

@@ -15,25 +15,18 @@ echo "bob-pw-2" > "$tmp/pw-bob"
   || fail "init"
 mx=$(free_port); sub=$(free_port); subs=$(free_port); pop=$(free_port)
 write_config() { # messages-per-minute
-  python3 - "$tmp/roost.toml" "$mx" "$sub" "$subs" "$pop" "$1" <<'PY'
-import sys
-path, mx, sub, subs, pop, rate = sys.argv[1:]
-text = open(path).read()
-text = text[:text.index("\n[[listeners]]") + 1]
-for proto, port, tls in [("smtp", mx, "starttls"), ("submission", sub, "starttls"), ("submissions", subs, "implicit"), ("pop3", pop, "starttls")]:
-    text += f'[[listeners]]\nprotocol = "{proto}"\naddress = "127.0.0.1"\nport = {port}\ntls = "{tls}"\n\n'
-text += f'''[limits]
+  python3 scripts/test_config.py "$tmp/roost.toml" "smtp:$mx:starttls" "submission:$sub:starttls" \
+    "submissions:$subs:implicit" "pop3:$pop:starttls" <<TOML
+[limits]
 message_size = 200000
 smtp_idle_timeout = 3
 smtp_line_timeout = 2
-smtp_messages_per_minute = {rate}
+smtp_messages_per_minute = $1
 auth_failures_per_ip = 1000
 
 [metrics]
 enabled = false
-'''
-open(path, "w").write(text)
-PY
+TOML
 }
 # Each run's log on its own, so the checks below read only the latest start.
 stop() { stop_roost; : > "$tmp/serve.log"; }
