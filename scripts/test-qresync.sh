@@ -31,5 +31,7 @@ stop_roost
 "$bin" rebuild --data "$tmp/data" | grep -q "rebuilt .*projections.sqlite" || fail "rebuild"
 start_roost
 python3 scripts/test-imap-resync.py check "$tmp/fixture.json" "$tmp/state.json" || fail "after roost rebuild"
+# The same server, the extensions of RFC 6855 (UTF8=ACCEPT) and RFC 5258 (RECURSIVEMATCH, CHILDINFO).
+python3 scripts/test-imap-ext.py "$tmp/fixture.json" || fail "UTF8=ACCEPT and LIST-EXTENDED"
 stop_roost
 echo "test-qresync: ok"

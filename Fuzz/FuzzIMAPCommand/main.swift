@@ -28,8 +28,13 @@ func check(_ response: IMAPResponse) {
     precondition(!bytes.dropLast(2).contains(10) && !bytes.dropLast(2).contains(13))
 }
 
-func handle(_ command: [UInt8], selected: inout SelectedMailbox) {
-    switch IMAPParser.parse(command) {
+/// The user's mailboxes and subscriptions LIST walks (RFC 5258 RECURSIVEMATCH, CHILDINFO).
+let listing = MailboxListing(mailboxes: ["INBOX", "Foo2/Bar1", "Entw\u{fc}rfe", "a/b/c"].map { .init(name: $0, specialUse: []) },
+                             subscribed: ["Foo2/Bar1", "gone", "a/b/c/d"])
+
+func handle(_ command: [UInt8], selected: inout SelectedMailbox, utf8Accept: inout Bool) {
+    // As IMAPSession does: UTF8=ACCEPT changes the grammar once enabled (RFC 6855).
+    switch IMAPParser.parse(command, utf8Accept: utf8Accept) {
     case .failure(let failure):
         check(failure.tag.map { .tagged($0, .bad, code: nil, text: failure.hint) } ?? .status(.bad, code: nil, text: failure.hint))
     case .success(let (tag, parsed)):
@@ -48,6 +53,14 @@ func handle(_ command: [UInt8], selected: inout SelectedMailbox) {
                 precondition(resolved.allSatisfy { $0.number >= 1 && $0.number <= selected.count })
                 precondition(zip(resolved, resolved.dropFirst()).allSatisfy { $0.number < $1.number })
             }
+        case .enable(let capabilities):
+            if capabilities.contains("UTF8=ACCEPT") { utf8Accept = true }
+        case .list(let reference, let patterns, let subscribedOnly, let specialUseOnly, let returnSubscribed, _, _, _, let recursive):
+            precondition(!recursive || subscribedOnly, "RECURSIVEMATCH without SUBSCRIBED parsed")
+            let options = MailboxListing.Options(subscribedOnly: subscribedOnly, specialUseOnly: specialUseOnly,
+                                                 recursiveMatch: recursive, returnSubscribed: returnSubscribed)
+            let entries = listing.entries(reference: reference, patterns: patterns, options)
+            precondition(entries.allSatisfy { !$0.childInfo || recursive })
         default: break
         }
         for response in selected.synchronize(with: messages, expungeAllowed: parsed.allowsExpungeResponses,
@@ -63,6 +76,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let chunk = Int(bytes[0] % 16) + 1
     var decoder = IMAPFrameDecoder(lineLength: 512, literalLimit: 4096)
     var selected = SelectedMailbox(info, messages: Array(messages.prefix(3)), readOnly: false)
+    var utf8Accept = false
     var buffer = ByteBuffer()
     var command: [UInt8] = []
     var offset = 1
@@ -76,7 +90,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                 case .line(let line, let literal):
                     command += line.readableBytesView
                     guard let literal else {
-                        handle(command, selected: &selected)
+                        handle(command, selected: &selected, utf8Accept: &utf8Accept)
                         command = []
                         continue
                     }

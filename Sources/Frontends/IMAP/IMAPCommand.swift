@@ -119,9 +119,10 @@ public enum IMAPCommand: Sendable, Hashable {
     case rename(String, to: String)
     case subscribe(String), unsubscribe(String)
     /// LIST; `returnSpecialUse` for `RETURN (SPECIAL-USE)` (RFC 6154), `subscribedOnly` for the
-    /// SUBSCRIBED selection option (RFC 5258).
+    /// SUBSCRIBED selection option, `recursiveMatch` for RECURSIVEMATCH (RFC 5258 §3).
     case list(reference: String, pattern: [String], subscribedOnly: Bool, specialUseOnly: Bool,
-              returnSubscribed: Bool, returnSpecialUse: Bool, returnChildren: Bool, returnStatus: [StatusItem]?)
+              returnSubscribed: Bool, returnSpecialUse: Bool, returnChildren: Bool, returnStatus: [StatusItem]?,
+              recursiveMatch: Bool = false)
     case lsub(reference: String, pattern: String)
     case status(String, [StatusItem])
     case append(String, flags: [String], date: Int64?, zoneMinutes: Int16, message: [UInt8])

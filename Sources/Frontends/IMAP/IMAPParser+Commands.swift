@@ -156,19 +156,27 @@ extension Cursor {
     mutating func list() throws(Failure) -> IMAPCommand {
         try space()
         var subscribedOnly = false, specialUseOnly = false, returnSubscribed = false
-        var returnSpecialUse = false, returnChildren = false
+        var returnSpecialUse = false, returnChildren = false, recursiveMatch = false
         var returnStatus: [StatusItem]?
         if skip(UInt8(ascii: "(")) {
+            var options = 0
             while !skip(UInt8(ascii: ")")) {
                 _ = skip(32)
+                options += 1
+                guard options <= 16 else { throw Failure("too many LIST selection options") }
                 let option = try atom().uppercased()
                 switch option {
                 case "SUBSCRIBED": subscribedOnly = true; returnSubscribed = true
                 case "SPECIAL-USE": specialUseOnly = true; returnSpecialUse = true
-                case "RECURSIVEMATCH", "REMOTE": break
+                case "RECURSIVEMATCH": recursiveMatch = true
+                // Roost has no remote mailboxes (RFC 2193): REMOTE changes nothing.
+                case "REMOTE": break
                 default: throw Failure("unknown LIST selection option")
                 }
             }
+            // RFC 5258 §3: RECURSIVEMATCH modifies a base option (SUBSCRIBED is the only one;
+            // REMOTE and SPECIAL-USE are independent, RFC 6154 §6), alone it is BAD.
+            guard !recursiveMatch || subscribedOnly else { throw Failure("RECURSIVEMATCH needs the SUBSCRIBED selection option") }
             try space()
         }
         let reference = try mailbox()
@@ -203,7 +211,7 @@ extension Cursor {
         }
         return .list(reference: reference, pattern: patterns, subscribedOnly: subscribedOnly, specialUseOnly: specialUseOnly,
                      returnSubscribed: returnSubscribed, returnSpecialUse: returnSpecialUse, returnChildren: returnChildren,
-                     returnStatus: returnStatus)
+                     returnStatus: returnStatus, recursiveMatch: recursiveMatch)
     }
 
     mutating func statusItems() throws(Failure) -> [StatusItem] {
@@ -218,7 +226,8 @@ extension Cursor {
         return items
     }
 
-    /// APPEND mailbox [SP flag-list] [SP date-time] SP literal (RFC 9051 §6.3.12).
+    /// APPEND mailbox [SP flag-list] [SP date-time] SP (literal / literal8 / "UTF8" SP "(" literal8 ")")
+    /// (RFC 9051 §6.3.12, RFC 3516 §4.4, RFC 6855 §4).
     mutating func append() throws(Failure) -> IMAPCommand {
         try space()
         let mailbox = try mailbox()
@@ -233,7 +242,18 @@ extension Cursor {
             date = try dateTime()
             try space()
         }
-        let message = try literal(allowBinary: true)
+        let message: [UInt8]
+        if keyword("UTF8") {
+            // RFC 6855 §4: only after ENABLE UTF8=ACCEPT, otherwise BAD; the message is a literal8.
+            guard utf8Accept else { throw Failure("the UTF8 data item needs ENABLE UTF8=ACCEPT") }
+            try space()
+            try expect(UInt8(ascii: "("), "'(' after UTF8")
+            guard peek == UInt8(ascii: "~") else { throw Failure("UTF8 takes a literal8 (~{n})") }
+            message = try literal(allowBinary: true)
+            try expect(UInt8(ascii: ")"), "')' after the UTF8 literal8")
+        } else {
+            message = try literal(allowBinary: true)
+        }
         return .append(mailbox, flags: flags, date: date?.micros, zoneMinutes: date?.zoneMinutes ?? 0, message: message)
     }
 

@@ -17,6 +17,8 @@ extension Cursor {
             try space()
         }
         if keyword("CHARSET") {
+            // RFC 6855 §3: after ENABLE UTF8=ACCEPT everything is UTF-8; a CHARSET conflicts (BAD).
+            guard !utf8Accept else { throw Failure("SEARCH CHARSET is not allowed after ENABLE UTF8=ACCEPT") }
             try space()
             let charset = String(decoding: try astring(), as: UTF8.self).uppercased()
             // RFC 9051 §6.4.4: US-ASCII and UTF-8 must be supported; others may be refused.

@@ -11,8 +11,11 @@ public struct IMAPParseError: Error, Sendable, Hashable, CustomStringConvertible
 /// included (`{n}` CRLF and n bytes, as the framer assembled them). Pure and bounded: nesting
 /// depth and list lengths are capped (`IMAPLimits`); every failure is an `IMAPParseError`.
 public enum IMAPParser {
-    public static func parse(_ bytes: [UInt8]) -> Result<(tag: String, command: IMAPCommand), IMAPParseError> {
+    /// `utf8Accept`: the session enabled UTF8=ACCEPT, which changes two rules (RFC 6855 §3, §4):
+    /// APPEND takes the `UTF8 (literal8)` data item, and SEARCH may not name a CHARSET.
+    public static func parse(_ bytes: [UInt8], utf8Accept: Bool = false) -> Result<(tag: String, command: IMAPCommand), IMAPParseError> {
         var p = Cursor(bytes)
+        p.utf8Accept = utf8Accept
         let tag: String
         do throws(Cursor.Failure) {
             tag = try p.tag()
@@ -47,6 +50,8 @@ struct Cursor {
     let b: [UInt8]
     var i = 0
     var depth = 0
+    /// UTF8=ACCEPT is enabled (see `IMAPParser.parse`).
+    var utf8Accept = false
 
     init(_ bytes: [UInt8]) { b = bytes }
 

@@ -89,7 +89,7 @@ extension IMAPSession {
     /// The `* n FETCH (…)` response; literals of `IMAPLimits.writeChunk` octets or more are
     /// deferred (`IMAPWriter.deferred`) for `stream`.
     func fetchResponse(number: Int, info: MessageInfo, items: [FetchAttribute], view: IMAPMessageView?) throws -> IMAPWriter {
-        var w = IMAPWriter(utf8Quoted: state.rev2, capacity: 512)
+        var w = IMAPWriter(utf8Quoted: state.utf8, capacity: 512)
         w.deferLiteralsFrom = IMAPLimits.writeChunk
         w.raw("* ")
         w.number(number)

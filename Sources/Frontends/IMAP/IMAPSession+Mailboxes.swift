@@ -15,9 +15,10 @@ extension IMAPSession {
         try store.mailbox(user: currentUser, name: MailboxNames.normalized(name))
     }
 
-    /// A mailbox name as this client reads it: UTF-8 for IMAP4rev2, modified UTF-7 otherwise.
+    /// A mailbox name as this client reads it: UTF-8 for IMAP4rev2 and UTF8=ACCEPT (RFC 6855 §3),
+    /// modified UTF-7 otherwise.
     func writeName(_ name: String, into w: inout IMAPWriter) {
-        w.string(Array((state.rev2 ? name : ModifiedUTF7.encode(name)).utf8))
+        w.string(Array((state.utf8 ? name : ModifiedUTF7.encode(name)).utf8))
     }
 
     // MARK: SELECT / EXAMINE (RFC 9051 §6.3.2, §6.3.3)
@@ -164,7 +165,7 @@ extension IMAPSession {
 
     // MARK: LIST / LSUB (RFC 9051 §6.3.9, RFC 3501 §6.3.9, RFC 5258, RFC 6154, RFC 5819)
 
-    func list(_ tag: String, reference: String, patterns: [String], subscribedOnly: Bool, specialUseOnly: Bool,
+    func list(_ tag: String, reference: String, patterns: [String], subscribedOnly: Bool, specialUseOnly: Bool, recursiveMatch: Bool = false,
               returnSubscribed: Bool, returnSpecialUse: Bool, returnStatus: [StatusItem]?, _ command: IMAPCommand) async throws {
         if patterns == [""] {
             // RFC 9051 §6.3.9: the hierarchy delimiter and root.
@@ -173,32 +174,24 @@ extension IMAPSession {
             return
         }
         let mailboxes = try store.mailboxes(user: currentUser)
-        let subscribed = Set(try store.subscriptions(user: currentUser))
-        let existing = Set(mailboxes.map(\.name))
-        let canonical = patterns.map { MailboxNames.pattern(reference: reference, $0) }
-        // Names shown: the mailboxes, and superior names that do not exist (\NonExistent).
-        var names = existing
-        for name in existing { for parent in MailboxNames.parents(of: name) { names.insert(parent) } }
-        if subscribedOnly { names = names.intersection(subscribed).union(subscribed) }
+        let listing = MailboxListing(mailboxes: mailboxes.map { .init(name: $0.name, specialUse: $0.specialUse) },
+                                     subscribed: Set(try store.subscriptions(user: currentUser)))
+        let options = MailboxListing.Options(
+            subscribedOnly: subscribedOnly, specialUseOnly: specialUseOnly, recursiveMatch: recursiveMatch,
+            returnSubscribed: returnSubscribed || subscribedOnly,
+            // Extended LIST (RFC 5258 §3.4) and IMAP4rev2 say \NonExistent; a plain IMAP4rev1 LIST \Noselect.
+            nonExistentAttribute: state.rev2 || subscribedOnly ? "\\NonExistent" : "\\Noselect")
+        _ = returnSpecialUse
         let byName = Dictionary(mailboxes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for name in names.sorted() where canonical.contains(where: { MailboxNames.matches(name, pattern: $0) }) {
-            let info = byName[name]
-            if specialUseOnly, info?.specialUse.isEmpty ?? true { continue }
-            var attributes: [String] = []
-            if info == nil { attributes.append(state.rev2 ? "\\NonExistent" : "\\Noselect") }
-            let hasChildren = existing.contains { $0.hasPrefix(name + "/") }
-            attributes.append(hasChildren ? "\\HasChildren" : "\\HasNoChildren")
-            if returnSubscribed || subscribedOnly, subscribed.contains(name) { attributes.append("\\Subscribed") }
-            // RFC 6154 §2: special-use attributes are part of every LIST response.
-            attributes += info?.specialUse ?? []
-            _ = returnSpecialUse
-            var w = IMAPWriter(utf8Quoted: state.rev2)
+        for entry in listing.entries(reference: reference, patterns: patterns, options) {
+            var w = IMAPWriter(utf8Quoted: state.utf8)
             w.raw("LIST (")
-            w.raw(Array(attributes.joined(separator: " ").utf8))
+            w.raw(Array(entry.attributes.joined(separator: " ").utf8))
             w.raw(") \"/\" ")
-            writeName(name, into: &w)
+            writeName(entry.name, into: &w)
+            if entry.childInfo { w.raw(" (\"CHILDINFO\" (\"SUBSCRIBED\"))") }
             send(.data(w.bytes))
-            if let returnStatus, let info { send(.data(try statusData(info, returnStatus))) }
+            if let returnStatus, entry.selectable, let info = byName[entry.name] { send(.data(try statusData(info, returnStatus))) }
         }
         try await done(tag, command, "LIST completed")
     }
@@ -207,7 +200,7 @@ extension IMAPSession {
         let canonical = MailboxNames.pattern(reference: reference, pattern)
         let existing = Set(try store.mailboxes(user: currentUser).map(\.name))
         for name in try store.subscriptions(user: currentUser) where MailboxNames.matches(name, pattern: canonical) {
-            var w = IMAPWriter(utf8Quoted: state.rev2)
+            var w = IMAPWriter(utf8Quoted: state.utf8)
             w.raw(existing.contains(name) ? "LSUB () \"/\" " : "LSUB (\\Noselect) \"/\" ")
             writeName(name, into: &w)
             send(.data(w.bytes))
@@ -229,7 +222,7 @@ extension IMAPSession {
     func statusData(_ info: MailboxInfo, _ items: [StatusItem]) throws -> [UInt8] {
         let needMessages = items.contains { [.unseen, .deleted, .size].contains($0) }
         let messages = needMessages ? try store.messages(mailbox: info.id) : []
-        var w = IMAPWriter(utf8Quoted: state.rev2)
+        var w = IMAPWriter(utf8Quoted: state.utf8)
         w.raw("STATUS ")
         writeName(info.name, into: &w)
         w.raw(" (")

@@ -48,7 +48,7 @@ final class IMAPSession {
         while !closed, let input = try await readCommand() {
             switch input {
             case .command(let bytes):
-                switch IMAPParser.parse(bytes) {
+                switch IMAPParser.parse(bytes, utf8Accept: state.utf8Accept) {
                 case .success(let (tag, command)):
                     handler.metrics?.command(protocol: protocolName, command.name)
                     do {
@@ -181,7 +181,7 @@ final class IMAPSession {
             bad(tag, "\(command.name) is not valid in this state")
             return
         }
-        switch state.rev2 ? command : Self.fromModifiedUTF7(command) {
+        switch state.utf8 ? command : Self.fromModifiedUTF7(command) {
         case .capability:
             send(.data(Array(("CAPABILITY " + state.capabilities.joined(separator: " ")).utf8)))
             try await done(tag, command, "CAPABILITY completed")
@@ -211,6 +211,10 @@ final class IMAPSession {
                 state.rev2 = true
                 enabled.append("IMAP4rev2")
             }
+            if capabilities.contains("UTF8=ACCEPT"), !state.utf8Accept {
+                state.utf8Accept = true
+                enabled.append("UTF8=ACCEPT")
+            }
             enabled += enableResync(capabilities)
             send(.data(Array((["ENABLED"] + enabled).joined(separator: " ").utf8)))
             ok(tag, "ENABLE completed")
@@ -227,9 +231,11 @@ final class IMAPSession {
         case .rename(let from, let to): try await rename(tag, from, to, command)
         case .subscribe(let name): try await subscribe(tag, name, true, command)
         case .unsubscribe(let name): try await subscribe(tag, name, false, command)
-        case .list(let reference, let patterns, let subscribedOnly, let specialUseOnly, let returnSubscribed, let returnSpecialUse, _, let returnStatus):
+        case .list(let reference, let patterns, let subscribedOnly, let specialUseOnly, let returnSubscribed, let returnSpecialUse, _, let returnStatus,
+                   let recursiveMatch):
             try await list(tag, reference: reference, patterns: patterns, subscribedOnly: subscribedOnly, specialUseOnly: specialUseOnly,
-                           returnSubscribed: returnSubscribed, returnSpecialUse: returnSpecialUse, returnStatus: returnStatus, command)
+                           recursiveMatch: recursiveMatch, returnSubscribed: returnSubscribed, returnSpecialUse: returnSpecialUse,
+                           returnStatus: returnStatus, command)
         case .lsub(let reference, let pattern): try await lsub(tag, reference: reference, pattern: pattern, command)
         case .status(let name, let items):
             // STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command (RFC 7162 §3.1).
@@ -281,9 +287,9 @@ final class IMAPSession {
         case .copy(let set, let n, let uid): return .copy(set, d(n), uid: uid)
         case .move(let set, let n, let uid): return .move(set, d(n), uid: uid)
         case .lsub(let reference, let pattern): return .lsub(reference: d(reference), pattern: d(pattern))
-        case .list(let reference, let patterns, let a, let b, let c, let e, let f, let g):
+        case .list(let reference, let patterns, let a, let b, let c, let e, let f, let g, let h):
             return .list(reference: d(reference), pattern: patterns.map(d), subscribedOnly: a, specialUseOnly: b,
-                         returnSubscribed: c, returnSpecialUse: e, returnChildren: f, returnStatus: g)
+                         returnSubscribed: c, returnSpecialUse: e, returnChildren: f, returnStatus: g, recursiveMatch: h)
         default: return command
         }
     }

@@ -23,6 +23,13 @@ public struct IMAPState: Sendable, Hashable {
     public var condStore = false
     /// ENABLE QRESYNC was given (RFC 7162 §3.2.3): VANISHED instead of EXPUNGE, QRESYNC SELECT.
     public var qresync = false
+    /// ENABLE UTF8=ACCEPT was given (RFC 6855 §3): UTF-8 in quoted strings and mailbox names
+    /// (no modified UTF-7), APPEND's UTF8 data item, no SEARCH CHARSET.
+    public var utf8Accept = false
+
+    /// Whether this client reads and writes UTF-8 in quoted strings and mailbox names
+    /// (IMAP4rev2, RFC 9051 §5.1, or UTF8=ACCEPT, RFC 6855 §3); modified UTF-7 names otherwise.
+    public var utf8: Bool { rev2 || utf8Accept }
 
     public init(tlsActive: Bool, startTLSAvailable: Bool, plaintextAllowed: Bool) {
         self.tlsActive = tlsActive
@@ -54,7 +61,7 @@ public struct IMAPState: Sendable, Hashable {
         }
         list += ["LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
                  "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "ESEARCH", "SEARCHRES", "BINARY", "STATUS=SIZE",
-                 "APPENDLIMIT=\(IMAPLimits.appendLimit)", "CONDSTORE", "QRESYNC", "CREATE-SPECIAL-USE"]
+                 "APPENDLIMIT=\(IMAPLimits.appendLimit)", "CONDSTORE", "QRESYNC", "CREATE-SPECIAL-USE", "UTF8=ACCEPT"]
         return list
     }
 

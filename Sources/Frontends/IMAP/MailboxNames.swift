@@ -9,9 +9,19 @@ enum MailboxNames {
         var name = name
         while name.hasSuffix("/") { name.removeLast() }
         guard !name.isEmpty, name.utf8.count <= 512 else { return nil }
-        for u in name.unicodeScalars where u.value < 0x20 || u.value == 0x7f || u == "*" || u == "%" { return nil }
+        for u in name.unicodeScalars where !isAllowed(u) { return nil }
         if name.hasPrefix("/") || name.contains("//") { return nil }
         return normalized(name)
+    }
+
+    /// RFC 6855 §3 (Net-Unicode, RFC 5198 §2): no C0 or C1 controls, DEL, LINE SEPARATOR or
+    /// PARAGRAPH SEPARATOR; and no LIST wildcards.
+    static func isAllowed(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0..<0x20, 0x7f...0x9f, 0x2028, 0x2029: false
+        case 0x2a, 0x25: false // "*" and "%"
+        default: true
+        }
     }
 
     /// INBOX in any case, and as the first level of a hierarchy, is INBOX.
