@@ -29,7 +29,7 @@ func check(_ response: IMAPResponse) {
 }
 
 /// The user's mailboxes and subscriptions LIST walks (RFC 5258 RECURSIVEMATCH, CHILDINFO).
-let listing = MailboxListing(mailboxes: ["INBOX", "Foo2/Bar1", "Entw\u{fc}rfe", "a/b/c"].map { .init(name: $0, specialUse: []) },
+let listing = ListedMailboxes(mailboxes: ["INBOX", "Foo2/Bar1", "Entw\u{fc}rfe", "a/b/c"].map { .init(name: $0, specialUse: []) },
                              subscribed: ["Foo2/Bar1", "gone", "a/b/c/d"])
 
 func handle(_ command: [UInt8], selected: inout SelectedMailbox, utf8Accept: inout Bool) {
@@ -57,7 +57,7 @@ func handle(_ command: [UInt8], selected: inout SelectedMailbox, utf8Accept: ino
             if capabilities.contains("UTF8=ACCEPT") { utf8Accept = true }
         case .list(let reference, let patterns, let subscribedOnly, let specialUseOnly, let returnSubscribed, _, _, _, let recursive):
             precondition(!recursive || subscribedOnly, "RECURSIVEMATCH without SUBSCRIBED parsed")
-            let options = MailboxListing.Options(subscribedOnly: subscribedOnly, specialUseOnly: specialUseOnly,
+            let options = ListedMailboxes.Options(subscribedOnly: subscribedOnly, specialUseOnly: specialUseOnly,
                                                  recursiveMatch: recursive, returnSubscribed: returnSubscribed)
             let entries = listing.entries(reference: reference, patterns: patterns, options)
             precondition(entries.allSatisfy { !$0.childInfo || recursive })

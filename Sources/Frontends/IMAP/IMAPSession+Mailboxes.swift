@@ -174,9 +174,9 @@ extension IMAPSession {
             return
         }
         let mailboxes = try store.mailboxes(user: currentUser)
-        let listing = MailboxListing(mailboxes: mailboxes.map { .init(name: $0.name, specialUse: $0.specialUse) },
+        let listing = ListedMailboxes(mailboxes: mailboxes.map { .init(name: $0.name, specialUse: $0.specialUse) },
                                      subscribed: Set(try store.subscriptions(user: currentUser)))
-        let options = MailboxListing.Options(
+        let options = ListedMailboxes.Options(
             subscribedOnly: subscribedOnly, specialUseOnly: specialUseOnly, recursiveMatch: recursiveMatch,
             returnSubscribed: returnSubscribed || subscribedOnly,
             // Extended LIST (RFC 5258 §3.4) and IMAP4rev2 say \NonExistent; a plain IMAP4rev1 LIST \Noselect.

@@ -95,17 +95,17 @@ import Testing
     }
 
     /// RFC 5258 §5 example 9, adapted: Foo2, Baz2 and eps2 exist with inferiors; qux2 does not.
-    let example = MailboxListing(
+    let example = ListedMailboxes(
         mailboxes: ["Foo2", "Foo2/Bar1", "Foo2/Bar2", "Baz2", "Baz2/Bar2", "Baz2/Bar22", "Baz2/Bar222", "eps2", "eps2/mamba", "qux2/bar2"]
             .map { .init(name: $0, specialUse: []) },
         subscribed: ["Foo2/Bar1", "Foo2/Bar2", "Baz2/Bar2", "Baz2/Bar22", "Baz2/Bar222", "eps2", "eps2/mamba", "qux2/bar2"])
 
-    func lines(_ entries: [MailboxListing.Entry]) -> [String] {
+    func lines(_ entries: [ListedMailboxes.Entry]) -> [String] {
         entries.map { "(\($0.attributes.joined(separator: " "))) \($0.name)\($0.childInfo ? " CHILDINFO" : "")" }
     }
 
     @Test func subscribedWithoutRecursiveMatch() {
-        let options = MailboxListing.Options(subscribedOnly: true, returnSubscribed: true)
+        let options = ListedMailboxes.Options(subscribedOnly: true, returnSubscribed: true)
         #expect(lines(example.entries(reference: "", patterns: ["%"], options)) == ["(\\HasChildren \\Subscribed) eps2"])
         #expect(lines(example.entries(reference: "", patterns: ["*"], options)) == [
             "(\\HasNoChildren \\Subscribed) Baz2/Bar2", "(\\HasNoChildren \\Subscribed) Baz2/Bar22",
@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func recursiveMatchReportsParentsWithChildInfo() {
-        let options = MailboxListing.Options(subscribedOnly: true, recursiveMatch: true, returnSubscribed: true)
+        let options = ListedMailboxes.Options(subscribedOnly: true, recursiveMatch: true, returnSubscribed: true)
         // "%": the parents that are not subscribed come back for their subscribed inferiors;
         // eps2 is subscribed and has one, so it has both; qux2 does not exist.
         let top = example.entries(reference: "", patterns: ["%"], options)
@@ -135,14 +135,14 @@ import Testing
     }
 
     @Test func subscribedNamesThatDoNotExist() {
-        let listing = MailboxListing(mailboxes: [.init(name: "INBOX", specialUse: [])], subscribed: ["INBOX", "Gone", "Old/Sub"])
-        let options = MailboxListing.Options(subscribedOnly: true, recursiveMatch: true, returnSubscribed: true)
+        let listing = ListedMailboxes(mailboxes: [.init(name: "INBOX", specialUse: [])], subscribed: ["INBOX", "Gone", "Old/Sub"])
+        let options = ListedMailboxes.Options(subscribedOnly: true, recursiveMatch: true, returnSubscribed: true)
         #expect(lines(listing.entries(reference: "", patterns: ["*"], options)) == [
             "(\\NonExistent \\HasNoChildren \\Subscribed) Gone", "(\\HasNoChildren \\Subscribed) INBOX",
             "(\\NonExistent \\HasNoChildren) Old CHILDINFO", "(\\NonExistent \\HasNoChildren \\Subscribed) Old/Sub",
         ])
         // A plain LIST shows what exists, and superiors of mailboxes as \NonExistent (or \Noselect).
-        let plain = MailboxListing(mailboxes: [.init(name: "a/b", specialUse: ["\\Archive"])], subscribed: [])
+        let plain = ListedMailboxes(mailboxes: [.init(name: "a/b", specialUse: ["\\Archive"])], subscribed: [])
         #expect(lines(plain.entries(reference: "", patterns: ["*"], .init(nonExistentAttribute: "\\Noselect"))) == [
             "(\\Noselect \\HasChildren) a", "(\\HasNoChildren \\Archive) a/b",
         ])

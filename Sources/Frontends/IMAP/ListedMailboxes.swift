@@ -1,6 +1,6 @@
 /// Which names a LIST command shows, with which attributes (RFC 9051 §6.3.9, RFC 5258 §3–4,
 /// RFC 6154 §2). Pure: the session gives it the user's mailboxes and subscriptions.
-public struct MailboxListing: Sendable, Hashable {
+public struct ListedMailboxes: Sendable, Hashable {
     /// The selection and return options that change what is listed.
     public struct Options: Sendable, Hashable {
         /// The SUBSCRIBED selection option: subscribed names, existing or not.
