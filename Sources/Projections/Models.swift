@@ -58,6 +58,16 @@ public struct Destination: Sendable, Hashable {
     public var isEmpty: Bool { users.isEmpty && forwardTo.isEmpty }
 }
 
+/// A mailbox's changes after a MODSEQ (`ProjectionStore.changes(mailbox:since:)`).
+public struct MailboxChanges: Sendable, Hashable {
+    /// The mailbox now (its `messageCount` is not filled in); nil when it no longer exists.
+    public var mailbox: MailboxInfo?
+    /// Messages added or changed, in UID order.
+    public var changed: [MessageInfo]
+    /// UIDs expunged, ascending.
+    public var expunged: [UInt32]
+}
+
 /// What changed in a mailbox, for IDLE and other sessions that have it selected.
 public struct MailboxChange: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {

@@ -182,8 +182,8 @@ public final class ProjectionStore: Sendable {
     /// The messages one event put in a mailbox (an APPEND, a COPY or MOVE), in the event's order.
     public func messages(mailbox: MailboxID, createdBy event: UInt64) throws -> [MessageInfo] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM message WHERE mailboxId = ? AND refEvent = ? ORDER BY refOrdinal",
-                             arguments: [Int64(id: mailbox), Int64(event)]).map(MessageInfo.init(row:))
+            try MessageInfo.fetchAll(db, sql: "SELECT \(MessageInfo.columns) FROM message WHERE mailboxId = ? AND refEvent = ? ORDER BY refOrdinal",
+                                     arguments: [Int64(id: mailbox), Int64(event)])
         }
     }
 
@@ -217,8 +217,46 @@ public final class ProjectionStore: Sendable {
     /// The messages of a mailbox in UID order.
     public func messages(mailbox: MailboxID) throws -> [MessageInfo] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM message WHERE mailboxId = ? ORDER BY uid", arguments: [Int64(id: mailbox)])
-                .map(MessageInfo.init(row:))
+            try MessageInfo.fetchAll(db, sql: "SELECT \(MessageInfo.columns) FROM message WHERE mailboxId = ? ORDER BY uid",
+                                     arguments: [Int64(id: mailbox)])
+        }
+    }
+
+    /// What changed in a mailbox after MODSEQ `since`, read in one transaction so that the three
+    /// parts agree: the mailbox (nil once deleted), the messages added or changed (UID order) and
+    /// the UIDs expunged. Sessions keep a mailbox's listing and bring it up to date with this
+    /// instead of reading it all again (every change raises the mailbox's HIGHESTMODSEQ).
+    public func changes(mailbox: MailboxID, since modseq: UInt64) throws -> MailboxChanges {
+        try pool.read { db in
+            guard let row = try db.row("SELECT \(MailboxInfo.columns) FROM mailbox m WHERE id = ?", arguments: [Int64(id: mailbox)]) else {
+                return MailboxChanges(mailbox: nil, changed: [], expunged: [])
+            }
+            // No message count here: counting a big mailbox on every command is what this avoids.
+            let info = MailboxInfo(columns: row, messageCount: 0)
+            guard info.highestModseq > modseq else { return MailboxChanges(mailbox: info, changed: [], expunged: []) }
+            let changed = try MessageInfo.fetchAll(db, sql: """
+                SELECT \(MessageInfo.columns) FROM message WHERE mailboxId = ? AND modseq > ? ORDER BY uid
+                """, arguments: [Int64(id: mailbox), Int64(bitPattern: modseq)])
+            let expunged = try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM expunged WHERE mailboxId = ? AND modseq > ? ORDER BY uid"),
+                                              arguments: [Int64(id: mailbox), Int64(bitPattern: modseq)]).map { UInt32(truncatingIfNeeded: $0) }
+            return MailboxChanges(mailbox: info, changed: changed, expunged: expunged)
+        }
+    }
+
+    /// The cached views (`cachedViews(mailbox:uid:)`) of the messages with UIDs in `uids`, in one
+    /// read: FETCH ENVELOPE and header SEARCH over many messages ask for them a range at a time.
+    public func cachedViews(mailbox: MailboxID, uids: ClosedRange<UInt32>) throws -> [UInt32: [UInt8]] {
+        try pool.read { db in
+            var out: [UInt32: [UInt8]] = [:]
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT uid, views FROM message WHERE mailboxId = ? AND uid BETWEEN ? AND ? AND views IS NOT NULL
+                """), arguments: [Int64(id: mailbox), Int64(uids.lowerBound), Int64(uids.upperBound)])
+            while let row = try rows.next() {
+                let uid: Int64 = row[0]
+                let views: Data = row[1]
+                out[UInt32(truncatingIfNeeded: uid)] = Array(views)
+            }
+            return out
         }
     }
 
@@ -226,16 +264,15 @@ public final class ProjectionStore: Sendable {
     /// APPEND, and copies and moves of them), in any mailbox.
     public func messages(bodySequence sequence: UInt64) throws -> [MessageInfo] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM message WHERE bodySequence = ? ORDER BY mailboxId, uid",
-                             arguments: [Int64(bitPattern: sequence)])
-                .map(MessageInfo.init(row:))
+            try MessageInfo.fetchAll(db, sql: "SELECT \(MessageInfo.columns) FROM message WHERE bodySequence = ? ORDER BY mailboxId, uid",
+                                     arguments: [Int64(bitPattern: sequence)])
         }
     }
 
     public func message(mailbox: MailboxID, uid: UInt32) throws -> MessageInfo? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM message WHERE mailboxId = ? AND uid = ?", arguments: [Int64(id: mailbox), Int64(uid)])
-                .map(MessageInfo.init(row:))
+            try MessageInfo.fetchAll(db, sql: "SELECT \(MessageInfo.columns) FROM message WHERE mailboxId = ? AND uid = ?",
+                                     arguments: [Int64(id: mailbox), Int64(uid)]).first
         }
     }
 
@@ -312,13 +349,36 @@ extension MailboxInfo {
     }
 }
 
+extension MailboxInfo {
+    /// The columns `init(columns:messageCount:)` reads, by position.
+    static let columns = "m.id, m.userId, m.name, m.uidValidity, m.uidNext, m.highestModseq, m.specialUse"
+
+    init(columns row: Row, messageCount: Int) {
+        let specialUse: String = row[6]
+        self.init(id: MailboxID(column: row[0]), user: UserID(column: row[1]), name: row[2],
+                  uidValidity: UInt32(truncatingIfNeeded: row[3] as Int64), uidNext: UInt32(truncatingIfNeeded: row[4] as Int64),
+                  highestModseq: UInt64(row[5] as Int64),
+                  specialUse: specialUse.isEmpty ? [] : specialUse.split(separator: " ").map(String.init),
+                  messageCount: messageCount)
+    }
+}
+
 extension MessageInfo {
-    init(row: Row) {
-        let header: Int64? = row["headerSequence"]
-        self.init(mailbox: MailboxID(column: row["mailboxId"]), uid: UInt32(truncatingIfNeeded: row["uid"] as Int64),
-                  ref: MessageRef(event: UInt64(row["refEvent"] as Int64), ordinal: UInt32(truncatingIfNeeded: row["refOrdinal"] as Int64)),
-                  modseq: UInt64(row["modseq"] as Int64), flags: FlagSet.decode(row["flags"]),
-                  internalDate: row["internalDate"], size: row["size"], bodySequence: UInt64(row["bodySequence"] as Int64),
-                  headerSequence: header.map { UInt64($0) })
+    /// The columns `fetchAll` reads, by position (GRDB's lookup by name lowercases the name on
+    /// every access, which showed in profiles of big listings).
+    static let columns = "mailboxId, uid, refEvent, refOrdinal, modseq, flags, internalDate, size, bodySequence, headerSequence"
+
+    static func fetchAll(_ db: Database, sql: String, arguments: StatementArguments) throws -> [MessageInfo] {
+        var out: [MessageInfo] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        while let row = try rows.next() {
+            let header: Int64? = row[9]
+            out.append(MessageInfo(
+                mailbox: MailboxID(column: row[0]), uid: UInt32(truncatingIfNeeded: row[1] as Int64),
+                ref: MessageRef(event: UInt64(row[2] as Int64), ordinal: UInt32(truncatingIfNeeded: row[3] as Int64)),
+                modseq: UInt64(row[4] as Int64), flags: FlagSet.decode(row[5]), internalDate: row[6], size: row[7],
+                bodySequence: UInt64(row[8] as Int64), headerSequence: header.map { UInt64($0) }))
+        }
+        return out
     }
 }

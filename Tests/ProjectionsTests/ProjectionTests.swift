@@ -206,6 +206,41 @@ import Testing
         #expect(try h.store.messages(mailbox: w.archive).isEmpty)
     }
 
+    @Test func changesSinceAModseqAgreeWithTheWholeListing() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let w = try await setUp(h)
+        var refs: [MessageRef] = []
+        for i in 0..<4 {
+            let seq = try await h.append(MessageAppended(context: ctx, mailbox: w.inbox, internalDate: Int64(i),
+                                                         message: Array("Subject: m\(i)\r\n\r\nx\r\n".utf8)))
+            refs.append(MessageRef(event: seq))
+        }
+        let start = try #require(try h.store.mailbox(id: w.inbox)).highestModseq
+        #expect(try h.store.changes(mailbox: w.inbox, since: start) == MailboxChanges(
+            mailbox: try h.store.changes(mailbox: w.inbox, since: start).mailbox, changed: [], expunged: []))
+        let flagged = try await h.append(FlagsChanged(context: ctx, mailbox: w.inbox, messages: [refs[1]], operation: .add, flags: ["\\Flagged"]))
+        _ = try await h.append(MessagesExpunged(context: ctx, mailbox: w.inbox, messages: [refs[2]]))
+        let added = try await h.append(MessageAppended(context: ctx, mailbox: w.inbox, internalDate: 9, message: Array("Subject: new\r\n\r\ny\r\n".utf8)))
+        // A change in another mailbox is not this one's.
+        _ = try await h.append(MessageAppended(context: ctx, mailbox: w.archive, internalDate: 9, message: Array("z".utf8)))
+        let changes = try h.store.changes(mailbox: w.inbox, since: start)
+        #expect(changes.mailbox?.highestModseq == added && changes.mailbox?.name == "INBOX")
+        #expect(changes.changed.map(\.uid) == [2, 5])
+        #expect(changes.changed[0].flags == ["\\Flagged"] && changes.changed[0].modseq == flagged)
+        #expect(changes.expunged == [3])
+        #expect(try h.store.changes(mailbox: w.inbox, since: flagged).changed.map(\.uid) == [5])
+        // Rows read by column position equal the listing's.
+        #expect(changes.changed[1] == (try h.store.messages(mailbox: w.inbox)).last)
+        #expect(try h.store.message(mailbox: w.inbox, uid: 5) == changes.changed[1])
+        // Cached views a range at a time equal those read one by one.
+        let views = try h.store.cachedViews(mailbox: w.inbox, uids: 1...5)
+        #expect(views.keys.sorted() == [1, 2, 4, 5])
+        for uid in views.keys { #expect(views[uid] == (try h.store.cachedViews(mailbox: w.inbox, uid: uid))) }
+        _ = try await h.append(MailboxDeleted(context: ctx, mailbox: w.inbox))
+        #expect(try h.store.changes(mailbox: w.inbox, since: 0).mailbox == nil)
+    }
+
     @Test func renameSubscribeAndUserDeletion() async throws {
         let h = try Harness()
         defer { h.remove() }

@@ -28,9 +28,27 @@ extension IMAPSession {
             default: return true
             }
         }
+        // ENVELOPE and BODYSTRUCTURE come from the cached views, read a range of UIDs at a time.
+        let needsViews = attributes.contains {
+            guard case .content(let item) = $0 else { return false }
+            return item == .envelope || item == .bodyStructure || item == .body
+        }
+        var views: [UInt32: [UInt8]] = [:]
+        var viewsThrough = -1
         var failures = 0
-        for target in targets {
+        for (index, target) in targets.enumerated() {
             guard let info = infos[target.uid] else { continue }
+            if needsViews, index > viewsThrough {
+                let end = min(index + Self.viewsChunk, targets.count) - 1
+                // Only a dense run is read as a range: a sparse set would read messages it does not name.
+                if targets[end].uid >= target.uid, targets[end].uid - target.uid <= UInt32(2 * Self.viewsChunk) {
+                    views = try store.cachedViews(mailbox: info.mailbox, uids: target.uid...targets[end].uid)
+                } else {
+                    views = [:]
+                }
+                viewsThrough = end
+            }
+            let preloaded: [UInt8]?? = needsViews && !views.isEmpty ? .some(views[target.uid]) : nil
             var view: IMAPMessageView?
             if needsBytes {
                 do {
@@ -46,7 +64,7 @@ extension IMAPSession {
             // RFC 7162 §3.2.4: a FETCH that set \Seen tells UID and MODSEQ to CONDSTORE clients.
             if flagsAdded, state.condStore { items += [FetchAttribute.uid, .modseq].filter { !items.contains($0) } }
             do {
-                let response = try fetchResponse(number: target.number, info: info, items: items, view: view)
+                let response = try fetchResponse(number: target.number, info: info, items: items, view: view, views: preloaded)
                 if response.deferred.isEmpty {
                     sendRaw(response.bytes)
                 } else {
@@ -88,13 +106,19 @@ extension IMAPSession {
 
     /// The `* n FETCH (…)` response; literals of `IMAPLimits.writeChunk` octets or more are
     /// deferred (`IMAPWriter.deferred`) for `stream`.
-    func fetchResponse(number: Int, info: MessageInfo, items: [FetchAttribute], view: IMAPMessageView?) throws -> IMAPWriter {
+    /// How many messages' cached views FETCH and SEARCH read in one query.
+    static let viewsChunk = 256
+
+    func fetchResponse(number: Int, info: MessageInfo, items: [FetchAttribute], view: IMAPMessageView?,
+                       views: [UInt8]?? = nil) throws -> IMAPWriter {
         var w = IMAPWriter(utf8Quoted: state.utf8, capacity: 512)
         w.deferLiteralsFrom = IMAPLimits.writeChunk
         w.raw("* ")
         w.number(number)
         w.raw(" FETCH (")
-        var cached: [UInt8]?
+        // `views` when the caller read them (nil inside: the message has none).
+        var cached: [UInt8]? = views ?? nil
+        var cachedRead = views != nil
         for (k, item) in items.enumerated() {
             if k > 0 { w.space() }
             switch item {
@@ -117,7 +141,10 @@ extension IMAPSession {
                 w.number(info.size)
             case .content(let content) where content == .envelope || content == .bodyStructure || content == .body:
                 // From the projection's cached views: no message bytes read (issue 5's compact form).
-                if cached == nil { cached = try store.cachedViews(mailbox: info.mailbox, uid: info.uid) }
+                if !cachedRead {
+                    cached = try store.cachedViews(mailbox: info.mailbox, uid: info.uid)
+                    cachedRead = true
+                }
                 let name: StaticString = content == .envelope ? "ENVELOPE " : content == .body ? "BODY " : "BODYSTRUCTURE "
                 w.raw(name)
                 do {

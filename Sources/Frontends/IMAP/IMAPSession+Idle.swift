@@ -12,8 +12,11 @@ extension IMAPSession {
         try synchronize(expungeAllowed: true)
         send(.continuation("idling"))
         try await flush()
-        var watcher: Task<SelectedMailbox?, Never>?
-        if let mailbox = selected {
+        var watcher: Task<(SelectedMailbox, MailboxListing), Never>?
+        if let mailbox = selected, let startListing = listing {
+            // The helper owns both until DONE; taken out here so that its updates copy nothing.
+            listing = nil
+            selected = nil
             let changes = await handler.projector.changes(for: mailbox.mailbox)
             let writer = connection.sharedWriter
             let store = self.store
@@ -22,11 +25,15 @@ extension IMAPSession {
             let modseq = state.condStore, vanished = state.qresync
             watcher = Task {
                 var state = mailbox
+                var listing = startListing
                 func update() async -> Bool {
                     do {
-                        guard try store.mailbox(id: state.mailbox) != nil else { return false }
+                        let changes = try store.changes(mailbox: state.mailbox, since: listing.modseq)
+                        guard let info = changes.mailbox else { return false }
+                        guard info.highestModseq > listing.modseq else { return true }
+                        listing.apply(changed: changes.changed, expunged: changes.expunged, through: info.highestModseq)
                         let highest = state.uids.last ?? 0
-                        var responses = state.synchronize(with: try store.messages(mailbox: state.mailbox), expungeAllowed: true,
+                        var responses = state.synchronize(with: listing.messages, expungeAllowed: true,
                                                           modseq: modseq, vanished: vanished)
                         if let recent, state.uids.last ?? 0 > highest { responses.append(state.updateRecent(recent)) }
                         guard !responses.isEmpty else { return true }
@@ -40,18 +47,20 @@ extension IMAPSession {
                     }
                 }
                 // Catch what was applied between the synchronize above and the subscription.
-                guard await update() else { return state }
+                guard await update() else { return (state, listing) }
                 for await _ in changes {
                     if Task.isCancelled { break }
                     guard await update() else { break }
                 }
-                return state
+                return (state, listing)
             }
         }
         let frame = try await connection.next()
         watcher?.cancel()
-        if let watcher, let state = await watcher.value {
+        if let watcher {
+            let (state, updated) = await watcher.value
             selected = state
+            listing = updated
             synchronizedAt = nil
         }
         guard let frame else { throw ClientGone() }

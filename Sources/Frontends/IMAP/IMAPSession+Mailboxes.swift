@@ -58,6 +58,7 @@ extension IMAPSession {
         send(.status(.ok, code: readOnly ? "PERMANENTFLAGS ()" : "PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)",
                      text: readOnly ? "read-only mailbox" : "flags permitted"))
         selected = mailbox
+        listing = MailboxListing(messages: messages, modseq: info.highestModseq)
         synchronizedAt = (info.highestModseq, info.messageCount)
         if case .authenticated(let user, let account) = state.phase { state.phase = .selected(user: user, account: account) }
         try reportResync(info, messages: messages, parameters)

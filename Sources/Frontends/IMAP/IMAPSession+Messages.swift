@@ -19,16 +19,14 @@ extension IMAPSession {
         }
     }
 
-    /// The projection's messages for the resolved UIDs, by UID.
+    /// The projection's messages for the resolved UIDs, by UID (from the session's listing,
+    /// brought up to date first; none once the mailbox is deleted).
     func messages(for targets: [(number: Int, uid: UInt32)]) throws -> [UInt32: MessageInfo] {
-        if targets.count <= 32 {
-            var out: [UInt32: MessageInfo] = [:]
-            for t in targets { if let m = try store.message(mailbox: current.mailbox, uid: t.uid) { out[t.uid] = m } }
-            return out
-        }
-        let wanted = Set(targets.map(\.uid))
-        return Dictionary(try store.messages(mailbox: current.mailbox).filter { wanted.contains($0.uid) }.map { ($0.uid, $0) },
-                          uniquingKeysWith: { a, _ in a })
+        guard try refreshListing() != nil, let listing else { return [:] }
+        var out: [UInt32: MessageInfo] = [:]
+        out.reserveCapacity(targets.count)
+        for t in targets { if let m = listing.message(uid: t.uid) { out[t.uid] = m } }
+        return out
     }
 
     // MARK: STORE (RFC 9051 §6.4.6)
@@ -82,7 +80,7 @@ extension IMAPSession {
             no(tag, code: "READ-ONLY", "the mailbox is read-only (EXAMINE)")
             return
         }
-        var deleted = try store.messages(mailbox: current.mailbox).filter { $0.flags.contains("\\Deleted") }
+        var deleted = try currentMessages().filter { $0.flags.contains("\\Deleted") }
         if let set {
             guard let targets = resolve(tag, set, uid: true) else { return }
             let wanted = Set(targets.map(\.uid))

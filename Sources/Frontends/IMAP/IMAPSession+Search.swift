@@ -8,20 +8,32 @@ extension IMAPSession {
     func search(_ tag: String, _ key: SearchKey, returns: [SearchReturn]?, uid: Bool, _ command: IMAPCommand) async throws {
         // SEARCH MODSEQ is a CONDSTORE enabling command (RFC 7162 §3.1).
         if key.mentionsModseq { try enableCondStore() }
-        let all = try store.messages(mailbox: current.mailbox)
-        let byUID = Dictionary(all.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+        try refreshListing()
+        let listing = self.listing ?? MailboxListing(messages: [], modseq: 0)
+        let current = self.current
         let lastUID = current.uids.last ?? 0
         var matches: [(number: Int, uid: UInt32)] = []
         let saved = Set(current.savedSearch)
+        // Header keys read the cached ENVELOPEs a range of UIDs at a time, not one query each.
+        let needsEnvelope = key.mentionsEnvelope
+        var views: [UInt32: [UInt8]] = [:]
+        var viewsThrough = -1
         for (index, u) in current.uids.enumerated() {
-            guard !current.expungedPending.contains(u), let info = byUID[u] else { continue }
+            guard !current.expungedPending.contains(u), let info = listing.message(uid: u) else { continue }
             var context = SearchContext(info: info, number: index + 1, count: current.count, lastUID: lastUID,
                                         saved: saved, journal: journal, store: store)
+            if needsEnvelope {
+                if index > viewsThrough {
+                    viewsThrough = min(index + Self.viewsChunk, current.uids.count) - 1
+                    views = try store.cachedViews(mailbox: current.mailbox, uids: u...current.uids[viewsThrough])
+                }
+                context.preloadedViews = .some(views[u])
+            }
             context.recent = current.recent.contains(u)
             if try context.matches(key) { matches.append((index + 1, u)) }
         }
         // RFC 7162 §3.1.5: with a MODSEQ key, the highest MODSEQ of the messages found.
-        let highest = key.mentionsModseq ? matches.compactMap { byUID[$0.uid]?.modseq }.max() : nil
+        let highest = key.mentionsModseq ? matches.compactMap { listing.message(uid: $0.uid)?.modseq }.max() : nil
         if let returns {
             var options = returns.isEmpty ? [SearchReturn.all] : returns
             if options.contains(.save) {
@@ -77,6 +89,8 @@ struct SearchContext {
     let store: ProjectionStore?
     private var parsed: Message?
     private var cachedEnvelope: SearchEnvelope??
+    /// The message's cached views when the caller read them already (nil inside: it has none).
+    var preloadedViews: [UInt8]??
 
     init(info: MessageInfo, number: Int, count: Int, lastUID: UInt32, saved: Set<UInt32>, journal: Journal,
          store: ProjectionStore? = nil) {
@@ -94,7 +108,7 @@ struct SearchContext {
     private mutating func envelope() throws -> SearchEnvelope? {
         if parsed != nil { return nil }
         if let cachedEnvelope { return cachedEnvelope }
-        let found = SearchEnvelope(cached: try store?.cachedViews(mailbox: info.mailbox, uid: info.uid))
+        let found = SearchEnvelope(cached: try preloadedViews ?? store?.cachedViews(mailbox: info.mailbox, uid: info.uid))
         cachedEnvelope = .some(found)
         return found
     }
@@ -220,5 +234,18 @@ struct SearchContext {
 
     static func contains(_ haystack: String, _ needle: String) -> Bool {
         needle.isEmpty || haystack.lowercased().contains(needle.lowercased())
+    }
+}
+
+extension SearchKey {
+    /// Whether a key SEARCH answers from the cached ENVELOPE appears anywhere.
+    var mentionsEnvelope: Bool {
+        switch self {
+        case .from, .to, .cc, .bcc, .subject, .sentBefore, .sentOn, .sentSince: true
+        case .not(let k): k.mentionsEnvelope
+        case .or(let a, let b): a.mentionsEnvelope || b.mentionsEnvelope
+        case .and(let keys): keys.contains { $0.mentionsEnvelope }
+        default: false
+        }
     }
 }

@@ -13,6 +13,8 @@ final class IMAPSession {
     let connection: Connection<IMAPFrame>
     var state: IMAPState
     var selected: SelectedMailbox?
+    /// The projection's messages of the selected mailbox, brought up to date by `refreshListing`.
+    var listing: MailboxListing?
     /// The selected mailbox's HIGHESTMODSEQ and message count when the client was last brought
     /// up to date: when both are unchanged there is nothing to tell.
     var synchronizedAt: (modseq: UInt64, count: Int)?
@@ -247,7 +249,7 @@ final class IMAPSession {
         case .close, .unselect:
             if case .close = command, let current = selected, !current.readOnly {
                 // RFC 9051 §6.4.1: CLOSE expunges \Deleted messages silently.
-                let deleted = try store.messages(mailbox: current.mailbox).filter { $0.flags.contains("\\Deleted") }
+                let deleted = try currentMessages().filter { $0.flags.contains("\\Deleted") }
                 if !deleted.isEmpty {
                     try await record([MessagesExpunged(context: eventContext, mailbox: current.mailbox, messages: deleted.map(\.ref))])
                 }
@@ -310,31 +312,52 @@ final class IMAPSession {
 
     /// Brings the client up to date with the selected mailbox (EXPUNGE/EXISTS/FETCH FLAGS).
     func synchronize(expungeAllowed: Bool, includeUID: Bool = false) throws {
-        guard var current = selected else { return }
-        guard let info = try store.mailbox(id: current.mailbox) else {
+        guard selected != nil else { return }
+        guard let info = try refreshListing() else {
             // Deleted by another session: RFC 9051 §7.1.5 lets the server end the session.
             send(.status(.bye, code: nil, text: "the selected mailbox was deleted"))
             closed = true
             return
         }
-        if let at = synchronizedAt, at.modseq == info.highestModseq, at.count == info.messageCount, current.name == info.name {
+        guard var current = selected, let listing else { return }
+        if let at = synchronizedAt, at.modseq == info.highestModseq, current.name == info.name {
             return
         }
+        // Taken out while it changes, so that its arrays are not copied (copy on write).
+        selected = nil
         current.name = info.name
-        let messages = try store.messages(mailbox: current.mailbox)
         let highest = current.uids.last ?? 0
-        for response in current.synchronize(with: messages, expungeAllowed: expungeAllowed, includeUID: includeUID,
+        for response in current.synchronize(with: listing.messages, expungeAllowed: expungeAllowed, includeUID: includeUID,
                                             modseq: state.condStore, vanished: state.qresync) { send(response) }
         // RFC 3501 §7.3.2: RECENT when the mailbox grew (IMAP4rev1 sessions).
         if !state.rev2, current.uids.last ?? 0 > highest { send(current.updateRecent(handler.recent)) }
         selected = current
         // Only a full catch-up (expunges told too) lets the next check skip the work.
-        synchronizedAt = current.expungedPending.isEmpty ? (info.highestModseq, info.messageCount) : nil
+        synchronizedAt = current.expungedPending.isEmpty ? (info.highestModseq, listing.count) : nil
         try reportHeldBackExpunges()
+    }
+
+    /// Brings `listing` up to date with the projection (only what changed since it was last read)
+    /// and returns the selected mailbox as it is now; nil when it no longer exists.
+    @discardableResult
+    func refreshListing() throws -> MailboxInfo? {
+        guard let mailbox = selected?.mailbox, let since = listing?.modseq else { return nil }
+        let changes = try store.changes(mailbox: mailbox, since: since)
+        guard let info = changes.mailbox else { return nil }
+        // In place: the listing of a big mailbox is not copied.
+        listing?.apply(changed: changes.changed, expunged: changes.expunged, through: info.highestModseq)
+        return info
+    }
+
+    /// The selected mailbox's messages now, in UID order (empty once it was deleted).
+    func currentMessages() throws -> [MessageInfo] {
+        guard try refreshListing() != nil else { return [] }
+        return listing?.messages ?? []
     }
 
     func deselect() {
         selected = nil
+        listing = nil
         synchronizedAt = nil
         if case .selected(let user, let account) = state.phase { state.phase = .authenticated(user: user, account: account) }
     }

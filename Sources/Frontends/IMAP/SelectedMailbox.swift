@@ -56,6 +56,10 @@ public struct SelectedMailbox: Sendable, Hashable {
             return savedSearch.compactMap { u in sequenceNumber(of: u).map { ($0, u) } }
                 .filter { !expungedPending.contains($0.1) }
         }
+        if set.ranges.count == 1, let only = set.ranges.first {
+            // One range (1:*, the common case) is already in order without duplicates: no set needed.
+            return try resolve(only, uid: uid)
+        }
         var numbers = Set<Int>()
         if uid {
             guard let last = uids.last else { return [] }
@@ -80,6 +84,27 @@ public struct SelectedMailbox: Sendable, Hashable {
             let u = uids[n - 1]
             return expungedPending.contains(u) ? nil : (n, u)
         }
+    }
+
+    private func resolve(_ r: SequenceSet.Range, uid: Bool) throws(InvalidSet) -> [(number: Int, uid: UInt32)] {
+        var out: [(number: Int, uid: UInt32)] = []
+        if uid {
+            guard let last = uids.last else { return [] }
+            let a = r.from.value(last: last), b = r.to.value(last: last)
+            var k = lowerBound(min(a, b))
+            let high = max(a, b)
+            while k < uids.count, uids[k] <= high {
+                if !expungedPending.contains(uids[k]) { out.append((k + 1, uids[k])) }
+                k += 1
+            }
+        } else {
+            let last = UInt32(uids.count)
+            let a = r.from.value(last: last), b = r.to.value(last: last)
+            guard a >= 1, b >= 1, a <= last, b <= last else { throw InvalidSet() }
+            out.reserveCapacity(Int(max(a, b) - min(a, b)) + 1)
+            for n in Int(min(a, b))...Int(max(a, b)) where !expungedPending.contains(uids[n - 1]) { out.append((n, uids[n - 1])) }
+        }
+        return out
     }
 
     private func lowerBound(_ uid: UInt32) -> Int {
