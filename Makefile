@@ -4,7 +4,7 @@ DEV_DATA     ?= .roost-dev
 FUZZ_TIME    ?= 60
 FUZZ_TARGETS ?= FuzzJournalRecord FuzzEventDecode FuzzMessageParse FuzzIMAPViews FuzzPOP3Session FuzzManageSieveSession FuzzSMTPSession FuzzIMAPCommand FuzzDKIMTags FuzzSPFRecord FuzzDNSReply
 
-.PHONY: deps build run test fuzz bench bench-compare clean
+.PHONY: deps build run test fuzz bench bench-compare bench-big-mailbox clean
 
 deps:
 	@scripts/install-deps.sh
@@ -50,6 +50,10 @@ bench: deps
 # Roost against Postfix -> Dovecot and Dovecot on loopback, same run (root; installs the peers).
 bench-compare: deps
 	@Benchmarks/Tools/compare-classic.sh
+
+# A 100 000-message mailbox over IMAP, Roost against Dovecot (root; issue 11).
+bench-big-mailbox: deps
+	@Benchmarks/Tools/big-mailbox.sh
 
 clean:
 	rm -rf .build .build-fuzz Benchmarks/.build Fuzz/.build

@@ -100,4 +100,18 @@ json="$(echo "$out" | sed -n 's/^RESULT //p')"
 if timeout 30 "$load" pop3 --port "$pop3" --users 1 --messages 1 --rounds 1 --password wrong >/dev/null 2>&1; then
   fail "pop3 with a wrong password did not fail"
 fi
-echo "test-loadgen: smtp, imap and pop3 load against roost serve OK"
+
+# The big-mailbox benchmark (Benchmarks/Tools/big-mailbox.sh), small and Roost only: it checks the
+# counts it times (EXISTS, one FETCH per message, SEARCH hits), so a broken run fails here.
+big="$(CONFIGURATION="$conf" SKIP_BUILD=1 SKIP_DOVECOT=1 MESSAGES=300 ROUNDS=1 ROOST_IMAP_PORT="$(free_port)" \
+  timeout 300 Benchmarks/Tools/big-mailbox.sh 2>&1)" || fail "big-mailbox run failed: $big"
+python3 -c '
+import json, sys
+r = json.loads([l for l in sys.argv[1].splitlines() if l.startswith("RESULT ")][0][7:])
+assert r["messages"] == 300 and len(r["best_seconds"]) == 6, r
+# sender7@sender7 is message n with n % 997 == 7 and n % 31 == 7: n = 7 only, below 300.
+assert r["hits"]["UID SEARCH FROM"] == 1, r
+assert r["hits"]["UID SEARCH SUBJECT"] == len([n for n in range(300) if n % 16 == 0]), r
+assert r["hits"]["UID SEARCH UNSEEN"] == 100, r
+' "$big" || fail "big-mailbox: unexpected result: $big"
+echo "test-loadgen: smtp, imap and pop3 load and the big-mailbox benchmark against roost serve OK"
