@@ -36,13 +36,17 @@ public enum CachedViews {
         s.envelope(envelope)
         s.body(body)
         let size = s.n
-        return [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+        // Filled in temporary memory (on the stack at the usual few hundred bytes), then copied
+        // into the array: `Array(buffer)` allocates through code specialized here, while
+        // `Array(unsafeUninitializedCapacity:)` takes the standard library's generic path
+        // (≈ 330 instructions more, about 6 % of an encode).
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buf in
             var f = CacheFiller(p: buf.baseAddress!, end: buf.baseAddress! + size)
             f.byte(version)
             f.envelope(envelope)
             f.body(body)
             precondition(f.p == f.end, "cached views size pass and write pass disagree")
-            count = size
+            return Array(UnsafeBufferPointer(buf))
         }
     }
 
@@ -299,10 +303,8 @@ struct CacheReader {
     mutating func take(_ n: Int) throws(CachedViewsError) -> [UInt8] {
         guard n >= 0, n <= p.count - i else { throw CachedViewsError("length past the end", at: i) }
         if n == 0 { return [] }
-        let out = [UInt8](unsafeUninitializedCapacity: n) { buf, count in
-            for k in 0..<n { buf[k] = p[i + k] }
-            count = n
-        }
+        // One copy, allocated through specialized code (see `encode`).
+        let out = Array(UnsafeBufferPointer(rebasing: p[i..<(i + n)]))
         i += n
         return out
     }
