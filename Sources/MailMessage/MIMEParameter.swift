@@ -62,6 +62,13 @@ enum ParameterParser {
             if i < n && b[i] == ASCII.quote {
                 quoted = true
                 i += 1
+                var e = i
+                while e < n && b[e] != ASCII.quote && b[e] != ASCII.backslash { e += 1 }
+                if e < n && b[e] == ASCII.quote {
+                    // No escapes (the usual boundary or file name): the inside in one copy.
+                    value = Array(b[i..<e])
+                    i = e
+                }
                 while i < n && b[i] != ASCII.quote {
                     if b[i] == ASCII.backslash && i + 1 < n { i += 1 }
                     value.append(b[i])
@@ -139,6 +146,20 @@ enum ParameterParser {
 
     static func combine(_ pieces: [Piece]) -> [MIMEParameter] {
         var result: [MIMEParameter] = []
+        result.reserveCapacity(pieces.count)
+        // The usual list: plain parameters with different names, nothing to join.
+        if pieces.allSatisfy({ $0.section == nil && !$0.extended }) {
+            var unique = true
+            for k in pieces.indices where unique {
+                for j in 0..<k where pieces[j].name == pieces[k].name { unique = false }
+            }
+            if unique {
+                for p in pieces {
+                    result.append(MIMEParameter(name: String(decoding: p.name, as: UTF8.self), value: plainValue(p.value)))
+                }
+                return result
+            }
+        }
         for (idx, p) in pieces.enumerated() where !pieces[..<idx].contains(where: { $0.name == p.name }) {
             let name = String(decoding: p.name, as: UTF8.self)
             // RFC 2231 forms of this name win over a plain one (mail programs send both for

@@ -54,7 +54,12 @@ enum PreparedEvent: Sendable {
 /// so the deliveries that follow them (usually right after) don't read and decode them again.
 struct Preparer {
     let journal: Journal
-    private var recentlyReceived: [UInt64: MessageReceived] = [:]
+    /// What deliveries take from a `MessageReceived`.
+    struct Received {
+        var receivedAt: Int64
+        var message: [UInt8]
+    }
+    private var recentlyReceived: [UInt64: Received] = [:]
     private var recentOrder: [UInt64] = []
     static let recentLimit = 64
 
@@ -65,6 +70,15 @@ struct Preparer {
     /// bytes stay in the journal; deliveries refer to it).
     mutating func prepare(_ view: RecordView) throws -> PreparedEvent? {
         guard EventType(rawValue: view.type) != nil else { return nil }
+        if view.type == EventType.messageReceived.rawValue {
+            // Only the date and the bytes are kept for the deliveries that follow: decoding the
+            // whole event (context, envelope strings, recipients) was most of its cost here.
+            do {
+                remember(try Self.received(payload: view.payload), sequence: view.sequence)
+            } catch is FieldDecodingError {
+            }
+            return nil
+        }
         let event: Event
         do {
             guard let decoded = try Event.decode(type: view.type, payload: view.payload) else { return nil }
@@ -73,16 +87,13 @@ struct Preparer {
             return nil
         }
         switch event.body {
-        case let e as MessageReceived:
-            remember(e, sequence: view.sequence)
-            return nil
         case let e as MessageDelivered:
             var message = NewMessage(
                 mailbox: e.mailbox, sequence: view.sequence, flags: e.flags, internalDate: 0,
                 bodySequence: e.received, headerSequence: view.sequence, content: .missing)
             do {
                 if let body = try received(e.received) {
-                    message.internalDate = body.envelope.receivedAt
+                    message.internalDate = body.receivedAt
                     message.content = .pending(header: e.addedHeader, body: body.message)
                 }
             } catch {
@@ -98,7 +109,12 @@ struct Preparer {
         }
     }
 
-    private mutating func remember(_ received: MessageReceived, sequence: UInt64) {
+    static func received(payload: UnsafeRawBufferPointer) throws -> Received {
+        let (receivedAt, octets) = try MessageReceived.receivedAtAndOctets(payload: payload)
+        return Received(receivedAt: receivedAt, message: Array(octets))
+    }
+
+    private mutating func remember(_ received: Received, sequence: UInt64) {
         recentlyReceived[sequence] = received
         recentOrder.append(sequence)
         if recentOrder.count > Self.recentLimit {
@@ -106,9 +122,15 @@ struct Preparer {
         }
     }
 
-    private func received(_ sequence: UInt64) throws -> MessageReceived? {
+    private func received(_ sequence: UInt64) throws -> Received? {
         if let hit = recentlyReceived[sequence] { return hit }
-        return try Event.decode(journal.record(sequence))?.body as? MessageReceived
+        let record = try journal.record(sequence)
+        guard record.type == EventType.messageReceived.rawValue else {
+            // Not a message: nothing to deliver, unless it does not decode (as before).
+            _ = try Event.decode(record)
+            return nil
+        }
+        return try record.payload.withUnsafeBytes { try Self.received(payload: $0) }
     }
 
     /// Parses the pending messages of `chunk`, on several threads when there are several.

@@ -135,6 +135,56 @@ func equal(_ a: any EventBody, _ b: any EventBody) -> Bool {
         }
     }
 
+    /// `MessageReceived.receivedAtAndOctets` reads the date and the bytes decoding gives: with
+    /// unknown fields around them, with the envelope or the message repeated (the last counts),
+    /// with either missing, and it rejects the wire-type errors decoding rejects.
+    @Test func receivedAtAndOctetsAsDecoded() throws {
+        let sample = try #require(sampleEvents().lazy.compactMap { $0 as? MessageReceived }.first)
+        var later = sample.envelope
+        later.receivedAt = 1_700_000_000_000_042
+        var noDate = sample.envelope
+        noDate.receivedAt = 0
+        var payloads: [[UInt8]] = []
+        var w = FieldWriter()
+        w.data(903, [1, 2, 3])
+        sample.encode(to: &w)
+        w.uint(900, 7)
+        payloads.append(w.bytes)
+        // Envelope and message repeated: the second of each counts.
+        w = FieldWriter()
+        sample.encode(to: &w)
+        w.message(2, later)
+        w.data(3, Array("second".utf8))
+        payloads.append(w.bytes)
+        // A later envelope without a date resets it, as decoding a whole new envelope does.
+        w = FieldWriter()
+        sample.encode(to: &w)
+        w.message(2, noDate)
+        payloads.append(w.bytes)
+        // Only a context: date 0, empty message.
+        w = FieldWriter()
+        w.message(1, sample.context)
+        payloads.append(w.bytes)
+        payloads.append([])
+        for payload in payloads {
+            let decoded = try MessageReceived.decode(payload)
+            let (at, octets) = try payload.withUnsafeBytes { p in
+                let r = try MessageReceived.receivedAtAndOctets(payload: p)
+                return (r.receivedAt, Array(r.octets))
+            }
+            #expect(at == decoded.envelope.receivedAt)
+            #expect(octets == decoded.message)
+        }
+        for bad in [{ (w: inout FieldWriter) in w.uint(2, 5) }, { (w: inout FieldWriter) in w.uint(3, 5) }] {
+            var b = FieldWriter()
+            bad(&b)
+            #expect(throws: FieldDecodingError.self) { try MessageReceived.decode(b.bytes) }
+            #expect(throws: FieldDecodingError.self) {
+                try b.bytes.withUnsafeBytes { try MessageReceived.receivedAtAndOctets(payload: $0) }
+            }
+        }
+    }
+
     @Test func unknownEventTypesAreSkippedByReaders() async throws {
         #expect(try [UInt8]([1, 2]).withUnsafeBytes { try Event.decode(type: 4242, payload: $0) } == nil)
         let dir = try TemporaryDirectory()

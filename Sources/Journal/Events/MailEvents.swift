@@ -250,6 +250,36 @@ extension Event {
     }
 }
 
+extension MessageReceived {
+    /// What a delivery takes from its received message, read from the encoded payload: when it
+    /// was received (the envelope's `receivedAt`) and the message octets, which point into
+    /// `payload`. The context and the envelope's other fields (strings, recipients) are neither
+    /// decoded nor copied; the fields read are checked as `init(from:)` checks them, and a
+    /// repeated envelope or message counts last, as there.
+    public static func receivedAtAndOctets(payload: UnsafeRawBufferPointer) throws -> (receivedAt: Int64, octets: UnsafeRawBufferPointer) {
+        var reader = try FieldReader(payload)
+        var receivedAt: Int64 = 0
+        var octets = UnsafeRawBufferPointer(rebasing: payload[0..<0])
+        while let (n, v) = try reader.next() {
+            switch n {
+            case 2:
+                guard case .bytes(let b) = v else { throw FieldDecodingError(reason: "expected a nested message", offset: reader.offset) }
+                var envelope = try FieldReader(b, depth: reader.depth + 1)
+                receivedAt = 0
+                while let (m, w) = try envelope.next() {
+                    if m == 13 { receivedAt = try w.int() }
+                }
+            case 3:
+                guard case .bytes(let b) = v else { throw FieldDecodingError(reason: "expected bytes, found an integer", offset: reader.offset) }
+                octets = b
+            default:
+                break
+            }
+        }
+        return (receivedAt, octets)
+    }
+}
+
 public struct FlagsChanged: EventBody {
     public static let type = EventType.flagsChanged
     public enum Operation: UInt64, Sendable, Hashable { case add = 0, remove = 1, replace = 2 }

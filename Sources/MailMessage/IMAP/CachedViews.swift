@@ -36,13 +36,17 @@ public enum CachedViews {
         s.envelope(envelope)
         s.body(body)
         let size = s.n
-        return [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+        // Filled in temporary memory (on the stack at the usual few hundred bytes), then copied
+        // into the array: `Array(buffer)` allocates through code specialized here, while
+        // `Array(unsafeUninitializedCapacity:)` takes the standard library's generic path
+        // (≈ 330 instructions more, about 6 % of an encode).
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buf in
             var f = CacheFiller(p: buf.baseAddress!, end: buf.baseAddress! + size)
             f.byte(version)
             f.envelope(envelope)
             f.body(body)
             precondition(f.p == f.end, "cached views size pass and write pass disagree")
-            count = size
+            return Array(UnsafeBufferPointer(buf))
         }
     }
 
@@ -299,10 +303,8 @@ struct CacheReader {
     mutating func take(_ n: Int) throws(CachedViewsError) -> [UInt8] {
         guard n >= 0, n <= p.count - i else { throw CachedViewsError("length past the end", at: i) }
         if n == 0 { return [] }
-        let out = [UInt8](unsafeUninitializedCapacity: n) { buf, count in
-            for k in 0..<n { buf[k] = p[i + k] }
-            count = n
-        }
+        // One copy, allocated through specialized code (see `encode`).
+        let out = Array(UnsafeBufferPointer(rebasing: p[i..<(i + n)]))
         i += n
         return out
     }
@@ -448,14 +450,27 @@ extension CachedViews {
     /// The bytes are checked as they are read, with the same bounds as `decode`; on an error
     /// nothing is appended to `w`.
     ///
-    /// The wire form is written through a pointer into room for `CacheWireFiller.bound`
-    /// bytes made at the end of `w.bytes` (a copy of zeros: no allocation when `w` has the
-    /// capacity), then cut to what was written.
+    /// The wire form is written through a pointer into room made at the end of `w.bytes` (a
+    /// copy of zeros: no allocation when `w` has the capacity), then cut to what was written.
     public static func write(
         _ bytes: [UInt8], envelope: Bool, body: Bool, extensions: Bool = true, into w: inout IMAPWriter
     ) throws(CachedViewsError) {
+        // Most wire forms are under 1.5 × the cached bytes: room for 2 × + 64 is made first
+        // (copying zeros is most of the cost of a small write), and only a write that runs out
+        // of it is done again with room for the proven bound.
+        do throws(CachedViewsError) {
+            try write(bytes, envelope: envelope, body: body, extensions: extensions, into: &w,
+                      room: 2 * bytes.count + 64)
+        } catch where error.hint == CacheWireFiller.outOfRoom {
+            try write(bytes, envelope: envelope, body: body, extensions: extensions, into: &w,
+                      room: CacheWireFiller.bound(bytes.count))
+        }
+    }
+
+    static func write(
+        _ bytes: [UInt8], envelope: Bool, body: Bool, extensions: Bool, into w: inout IMAPWriter, room bound: Int
+    ) throws(CachedViewsError) {
         let mark = w.bytes.count
-        let bound = CacheWireFiller.bound(bytes.count)
         if bound <= zeros.count {
             w.bytes.append(contentsOf: zeros[..<bound])
         } else {
@@ -514,6 +529,9 @@ struct CacheWireFiller {
     @inline(__always)
     static func bound(_ n: Int) -> Int { 6 * n + 64 }
 
+    /// The error `room` throws when the wire form outgrows the room made for it.
+    static let outOfRoom = "wire form larger than its bound"
+
     init(p: UnsafeBufferPointer<UInt8>, out: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>, utf8Quoted: Bool) {
         self.r = CacheReader(p: p)
         self.out = out
@@ -523,7 +541,7 @@ struct CacheWireFiller {
 
     @inline(__always)
     func room(_ k: Int) throws(CachedViewsError) {
-        guard end - out >= k else { throw CachedViewsError("wire form larger than its bound", at: r.i) }
+        guard end - out >= k else { throw CachedViewsError(Self.outOfRoom, at: r.i) }
     }
 
     @inline(__always)

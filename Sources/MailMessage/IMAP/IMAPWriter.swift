@@ -195,12 +195,15 @@ enum QuotedForm {
         let raw = UnsafeRawPointer(base)
         let spaces: UInt64 = 0x2020_2020_2020_2020
         var all: UInt64 = 0
-        var lit: UInt64 = 0
+        var low: UInt64 = 0
         var esc: UInt64 = 0
         @inline(__always) func zeros(_ v: UInt64) -> UInt64 { (v &- SWAR.ones) & ~v & SWAR.highs }
         @inline(__always) func test(_ w: UInt64) {
             all |= w
-            lit |= zeros(w) | zeros(w ^ (SWAR.ones &* 13)) | zeros(w ^ (SWAR.ones &* 10))
+            // Some byte below 14 (exact as a yes/no, like `zeros`): NUL, LF and CR are among
+            // them, and the others (TAB …) are rare enough to look at one by one below. One
+            // test instead of three.
+            low |= (w &- SWAR.ones &* 14) & ~w & SWAR.highs
             esc |= zeros(w ^ (SWAR.ones &* 34)) | zeros(w ^ (SWAR.ones &* 92))
         }
         @inline(__always) func load(_ at: Int) -> UInt64 {
@@ -224,7 +227,7 @@ enum QuotedForm {
             }
             test(w)
         }
-        if lit != 0 {
+        if low != 0 && s.contains(where: { $0 == 0 || $0 == ASCII.lf || $0 == ASCII.cr }) {
             self = .literal
         } else if all & SWAR.highs != 0 && !(utf8 && UTF8Check.isValid(s)) {
             self = .literal

@@ -134,6 +134,29 @@ import Testing
         #expect(broken.bytes == Array("x".utf8))
     }
 
+    /// A wire form larger than the first room `write` makes (NIL-only addresses: 17 bytes from
+    /// 4) is written again with room for the proven bound, the same as from the typed views.
+    @Test func wireFormsOutgrowingTheFirstRoomWriteTheSame() throws {
+        var e = Envelope()
+        e.to = Array(repeating: EnvelopeAddress(name: nil, adl: nil, mailbox: nil, host: nil), count: 100)
+        let b = BodyStructure.single(BodyStructure.SinglePart(
+            type: Array("text".utf8), subtype: Array("plain".utf8), encoding: Array("7bit".utf8), octets: 0, kind: .text(lines: 0)))
+        let cached = CachedViews.encode(envelope: e, body: b)
+        var direct = IMAPWriter()
+        direct.envelope(e)
+        direct.space()
+        direct.bodyStructure(b, extensions: true)
+        #expect(direct.bytes.count > 2 * cached.count + 64)
+        var fromCache = IMAPWriter()
+        fromCache.raw("* 2 FETCH (")
+        try CachedViews.write(cached, envelope: true, body: true, into: &fromCache)
+        #expect(fromCache.bytes == Array("* 2 FETCH (".utf8) + direct.bytes)
+        var broken = IMAPWriter()
+        broken.raw("y")
+        #expect(throws: CachedViewsError.self) { try CachedViews.write(cached + [0], envelope: true, body: true, into: &broken) }
+        #expect(broken.bytes == Array("y".utf8))
+    }
+
     @Test func garbageLeavesTheWriterUntouched() {
         let v = IMAPMessageView(bytes: IMAPFixtures.bytes("mixed-attachment.eml"))
         let enc = CachedViews.encode(envelope: v.envelope, body: v.bodyStructure)
