@@ -129,7 +129,8 @@ struct EventApplier {
             try db.execute(sql: "DELETE FROM subscription WHERE userId = ? AND name = ?",
                            arguments: [Int64(id: e.subscription.user), e.subscription.name])
         case let e as FilterDecision:
-            try db.execute(sql: """
+            // Several per received message: a cached statement, like the message insert.
+            try db.run("""
                 INSERT OR REPLACE INTO decision (sequence, receivedSequence, stage, verdict, scoreMilli) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [Int64(sequence), Int64(e.received), e.stage, e.verdict, e.scoreMilli])
         case let e as SieveScriptStored:

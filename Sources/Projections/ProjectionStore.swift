@@ -85,7 +85,8 @@ public final class ProjectionStore: Sendable {
     }
 
     public func isLocalDomain(_ name: String) throws -> Bool {
-        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM domain WHERE name = ?", arguments: [name.lowercased()]) ?? false }
+        // Asked for every recipient: cached statements here and in `resolve`.
+        try pool.read { db in try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM domain WHERE name = ?"), arguments: [name.lowercased()]) ?? false }
     }
 
     /// Where mail to `address` goes: a user's own address, an alias, the address without its
@@ -102,12 +103,12 @@ public final class ProjectionStore: Sendable {
         return try pool.read { db in
             for candidate in candidates {
                 if !candidate.hasPrefix("@"),
-                   let user = try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE address = ?", arguments: [candidate]) {
+                   let user = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM user WHERE address = ?"), arguments: [candidate]) {
                     return Destination(users: [UserID(column: user)], forwardTo: [])
                 }
-                let targets = try Row.fetchAll(db, sql: """
+                let targets = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT userId, forwardTo FROM aliasTarget WHERE address = ? ORDER BY position
-                    """, arguments: [candidate])
+                    """), arguments: [candidate])
                 if !targets.isEmpty {
                     return Destination(users: targets.compactMap { ($0["userId"] as Int64?).map(UserID.init(column:)) },
                                        forwardTo: targets.compactMap { $0["forwardTo"] })
@@ -158,6 +159,15 @@ public final class ProjectionStore: Sendable {
                 SELECT m.*, (SELECT COUNT(*) FROM message WHERE mailboxId = m.id) AS messageCount
                 FROM mailbox m WHERE userId = ? ORDER BY name
                 """, arguments: [Int64(id: user)]).map(MailboxInfo.init(row:))
+        }
+    }
+
+    /// Just the id of the user's mailbox `name`: what a delivery needs, without the message
+    /// count `mailbox(user:name:)` adds (a scan of the mailbox's messages).
+    public func mailboxID(user: UserID, name: String) throws -> MailboxID? {
+        try pool.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM mailbox WHERE userId = ? AND name = ?"),
+                               arguments: [Int64(id: user), name]).map { MailboxID(column: $0) }
         }
     }
 

@@ -66,7 +66,7 @@ public actor Projector {
                 try applier.apply(prepared, db: db)
             }
             try applier.finish(db)
-            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'appliedSequence'", arguments: [Int64(through)])
+            try db.run("UPDATE meta SET value = ? WHERE key = 'appliedSequence'", arguments: [Int64(through)])
             return applier.changes
         }
         appliedSequence = through

@@ -1,5 +1,8 @@
 import Foundation
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One line per event, readable at 2 a.m.: `2026-12-01T07:00:00.123Z info roost: message key=value`.
 /// With `format = "json"`, one JSON object per line instead.
@@ -15,7 +18,7 @@ struct ConsoleLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let time = ISO8601DateFormatter.roost.string(from: Date())
+        let time = Self.timestamp()
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { $1 } }
         let line: String
@@ -28,20 +31,54 @@ struct ConsoleLogHandler: LogHandler {
             let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\(quoteIfNeeded("\($0.value)"))" }
             line = ([time, event.level.rawValue, label + ":", "\(event.message)"] + fields).joined(separator: " ")
         }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        var bytes = Array((line + "\n").utf8)
+        // One write(2) per line, so lines from several threads never interleave.
+        bytes.withUnsafeMutableBytes { raw in
+            var rest = UnsafeMutableRawBufferPointer(rebasing: raw[...])
+            while !rest.isEmpty {
+                let n = Glibc.write(2, rest.baseAddress, rest.count)
+                if n < 0 { if errno == EINTR { continue }; return }
+                rest = UnsafeMutableRawBufferPointer(rebasing: rest[n...])
+            }
+        }
+    }
+
+    /// `2026-12-01T07:00:00.123Z` (RFC 3339, UTC, milliseconds) from the clock, by hand:
+    /// Foundation's ISO8601DateFormatter goes through ICU, which cost more per line than the
+    /// rest of the line, and is not safe to share between threads.
+    static func timestamp() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var seconds = ts.tv_sec
+        var t = tm()
+        gmtime_r(&seconds, &t)
+        return timestamp(year: Int(t.tm_year) + 1900, month: Int(t.tm_mon) + 1, day: Int(t.tm_mday),
+                         hour: Int(t.tm_hour), minute: Int(t.tm_min), second: Int(t.tm_sec), millisecond: Int(ts.tv_nsec) / 1_000_000)
+    }
+
+    static func timestamp(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            var v = value
+            for _ in 0..<count {
+                out.append(UInt8(ascii: "0") + UInt8(v / divisor % 10))
+                v %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4); out.append(UInt8(ascii: "-")); digits(month, 2); out.append(UInt8(ascii: "-")); digits(day, 2)
+        out.append(UInt8(ascii: "T")); digits(hour, 2); out.append(UInt8(ascii: ":")); digits(minute, 2)
+        out.append(UInt8(ascii: ":")); digits(second, 2); out.append(UInt8(ascii: ".")); digits(millisecond, 3)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     private func quoteIfNeeded(_ s: String) -> String {
         s.contains(" ") || s.isEmpty ? "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : s
     }
-}
-
-extension ISO8601DateFormatter {
-    nonisolated(unsafe) static let roost: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
 }
 
 enum RoostLogging {

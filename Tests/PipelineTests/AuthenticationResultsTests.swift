@@ -81,4 +81,22 @@ import Testing
         #expect(AuthenticationResults.forgedFields(in: Message(bytes: renamed), authservID: "mx.roost.test").isEmpty)
         #expect(AuthenticationResults.renamingForged(Array("Subject: x\r\n\r\n".utf8), authservID: "mx.roost.test") == nil)
     }
+
+    /// The quick look that saves parsing: it must find every field the parser would.
+    @Test func prefilterFindsFieldsAnywhereInTheHeaderOnly() {
+        func may(_ text: String) -> Bool { AuthenticationResults.mayHaveField(Array(text.utf8)) }
+        #expect(may("AUTHENTICATION-RESULTS: x; none\r\n\r\n"))
+        #expect(may("Subject: a\r\nauthentication-results : x; none\r\n\r\nbody"))
+        #expect(may("Subject: a\nAuthentication-Results: x; none\n\nbody"))
+        #expect(may("Subject: a\r\nAuthentication-Results: x"))
+        #expect(!may("Subject: a\r\n\r\nAuthentication-Results: mx.roost.test; none\r\n"))
+        #expect(!may("Subject: a\n\nAuthentication-Results: mx.roost.test; none\n"))
+        #expect(!may("Subject: Authentication-Results\r\n X-Authentication-Results: y\r\n\r\n"))
+        #expect(!may("Authentication-Result: short\r\n"))
+        #expect(!may(""))
+        // Where the quick look says no, the parser agrees.
+        for text in ["Subject: a\r\n\r\nAuthentication-Results: mx.roost.test; none\r\n", "Authentication-Result: mx.roost.test\r\n\r\n"] {
+            #expect(AuthenticationResults.forgedFields(in: Message(bytes: Array(text.utf8)), authservID: "mx.roost.test").isEmpty)
+        }
+    }
 }

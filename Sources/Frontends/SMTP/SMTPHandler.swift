@@ -61,6 +61,9 @@ public struct SMTPHandler: ConnectionHandler {
             plaintextAllowed: authenticator.policy.allowPlaintextWithoutTLS))
         try await write(session.greeting, to: connection)
         let name = connection.listener.name
+        // Replies to pipelined commands wait here while the client's next commands are already
+        // read, and go out in one write when it has none left (RFC 2920 §3.2: as Postfix does).
+        var outbox = ByteBuffer()
         while let frame = try await connection.next() {
             let actions: [SMTPSession.Action]
             switch frame.kind {
@@ -83,15 +86,23 @@ public struct SMTPHandler: ConnectionHandler {
                 actions = session.chunkReceived(bytes)
             }
             var control = frame.control
-            let flow = try await perform(actions, session: &session, connection: connection, control: &control)
+            let flow = try await perform(actions, session: &session, connection: connection, control: &control, outbox: &outbox)
             // A DATA line the session refused: the framer goes on reading commands.
             control?.dataFollows(false)
             if flow == .stop { return }
+            if outbox.readableBytes > 0 && !connection.hasUnreadFrames { try await flush(&outbox, to: connection) }
         }
     }
 
+    private func flush(_ outbox: inout ByteBuffer, to connection: Connection<SMTPFrame>) async throws {
+        guard outbox.readableBytes > 0 else { return }
+        let bytes = outbox
+        outbox = ByteBuffer()
+        try await connection.write(bytes)
+    }
+
     private func perform(_ actions: [SMTPSession.Action], session: inout SMTPSession, connection: Connection<SMTPFrame>,
-                         control: inout SMTPFramingControl?) async throws -> Flow {
+                         control: inout SMTPFramingControl?, outbox: inout ByteBuffer) async throws -> Flow {
         var pending = actions
         while !pending.isEmpty {
             switch pending.removeFirst() {
@@ -100,12 +111,13 @@ public struct SMTPHandler: ConnectionHandler {
                 control?.dataFollows(false)
                 control = nil
                 if reply.code >= 400 && reply.code != 421 { metrics?.error(protocol: connection.listener.name, kind: .user) }
-                try await write(reply, to: connection)
+                outbox.writeBytes(SMTPReplyEncoder.encode(reply))
             case .beginData(let reply):
                 control?.dataFollows(true)
                 control = nil
-                try await write(reply, to: connection)
+                outbox.writeBytes(SMTPReplyEncoder.encode(reply))
             case .startTLS(let reply):
+                try await flush(&outbox, to: connection)
                 do {
                     try await connection.startTLS(reply: String(decoding: SMTPReplyEncoder.encode(reply), as: UTF8.self))
                 } catch {
@@ -116,6 +128,7 @@ public struct SMTPHandler: ConnectionHandler {
                 }
                 pending += session.tlsStarted()
             case .authenticate(let mechanism, let initialResponse):
+                try await flush(&outbox, to: connection)
                 guard let outcome = try await sasl(connection, mechanism: mechanism, initialResponse: initialResponse) else { return .stop }
                 pending += session.authenticationFinished(outcome)
             case .checkSender(let mailbox):
@@ -127,6 +140,7 @@ public struct SMTPHandler: ConnectionHandler {
             case .recordRefusal(let stage, let rule, let evidence, let verdict):
                 await recordRefusal(stage: stage, rule: rule, evidence: evidence, verdict: verdict, connection: connection)
             case .close:
+                try? await flush(&outbox, to: connection)
                 await connection.close()
                 return .stop
             }
@@ -335,11 +349,11 @@ public struct SMTPHandler: ConnectionHandler {
                             local.append((recipient.mailbox.address, user, junkbox.id))
                             continue
                         }
-                        guard let inbox = try projector.store.mailbox(user: user, name: "INBOX") else {
+                        guard let inbox = try projector.store.mailboxID(user: user, name: "INBOX") else {
                             internalError("a recipient has no INBOX", connection: connection, metadata: ["user": "\(user)"])
                             return .failed
                         }
-                        local.append((recipient.mailbox.address, user, inbox.id))
+                        local.append((recipient.mailbox.address, user, inbox))
                     }
                     outbound += forwardTo.map { EnvelopeRecipient(address: $0) }
                 case .remote:

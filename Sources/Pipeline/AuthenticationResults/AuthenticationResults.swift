@@ -56,6 +56,9 @@ public enum AuthenticationResults {
     /// message is stored, like Message-ID completion for submission: the stored message is
     /// the one Roost accepted.
     public static func renamingForged(_ bytes: [UInt8], authservID: String) -> [UInt8]? {
+        // Nearly every message has no such field: a look at the line starts of the header
+        // saves parsing the whole message for nothing.
+        guard mayHaveField(bytes) else { return nil }
         let message = Message(bytes: bytes)
         let forged = forgedFields(in: message, authservID: authservID)
         guard !forged.isEmpty else { return nil }
@@ -69,6 +72,28 @@ public enum AuthenticationResults {
         }
         out += bytes[position...]
         return out
+    }
+
+    /// Whether a line of the header section starts with `Authentication-Results` (any case).
+    /// A superset of what the parser finds (it does not follow folding or obsolete syntax), so
+    /// false means there is none.
+    static func mayHaveField(_ bytes: [UInt8]) -> Bool {
+        let name = Array("authentication-results".utf8)
+        return bytes.withUnsafeBufferPointer { p in
+            var start = 0
+            while start < p.count {
+                // An empty line ends the header section.
+                if p[start] == 0x0A || (p[start] == 0x0D && start + 1 < p.count && p[start + 1] == 0x0A) { return false }
+                if p.count - start >= name.count {
+                    var k = 0
+                    while k < name.count && (p[start + k] | 0x20) == name[k] { k += 1 }
+                    if k == name.count { return true }
+                }
+                guard let lf = p[start...].firstIndex(of: 0x0A) else { return false }
+                start = lf + 1
+            }
+            return false
+        }
     }
 
     /// RFC 8601 §2.2: the authserv-id is the first value (token or quoted-string) of the field,

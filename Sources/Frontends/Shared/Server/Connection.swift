@@ -72,6 +72,10 @@ public final class Connection<Frame: Sendable> {
         return frame
     }
 
+    /// Whether the framer has already passed on frames this task has not read: the client has
+    /// pipelined more input, so replies may wait and go out together (RFC 2920 §3.2).
+    public var hasUnreadFrames: Bool { closeState.framesForwarded > framesConsumed }
+
     public func write(_ bytes: ByteBuffer) async throws {
         try await outbound.write(bytes)
     }

@@ -3,14 +3,18 @@ import NIOSSL
 import NIOTLS
 import Synchronization
 
-/// What the event loop tells the connection's task: why Roost closed the connection.
+/// What the event loop tells the connection's task: why Roost closed the connection, and how
+/// many frames it has passed on (so the task knows whether more input is already waiting).
 final class ConnectionCloseState: Sendable {
     private let reason = Mutex<CloseReason?>(nil)
+    private let forwarded = Atomic<Int>(0)
     var value: CloseReason? { reason.withLock { $0 } }
     /// Records the first reason only.
     func record(_ new: CloseReason) {
         reason.withLock { if $0 == nil { $0 = new } }
     }
+    var framesForwarded: Int { forwarded.load(ordering: .acquiring) }
+    func frameForwarded() { forwarded.add(1, ordering: .releasing) }
 }
 
 /// The one channel handler every Roost connection has, between the socket (or the TLS handler)
@@ -48,6 +52,9 @@ final class FramingHandler<Decoder: NIOSingleStepByteToMessageDecoder>: ChannelD
     let closeState: ConnectionCloseState
     private var context: ChannelHandlerContext?
     private var idleTimer: Scheduled<Void>?
+    /// When the idle timer's period started: moved by every read and write, looked at only
+    /// when the timer fires (re-arming a timer per read and write cost more than the I/O).
+    private var lastActivity = NIODeadline.now()
     private var commandTimer: Scheduled<Void>?
     /// Frames passed to the connection's task so far; the task counts those it has consumed.
     private(set) var framesForwarded = 0
@@ -182,6 +189,7 @@ final class FramingHandler<Decoder: NIOSingleStepByteToMessageDecoder>: ChannelD
             do {
                 try processor.process(buffer: buffer) { frame in
                     framesForwarded += 1
+                    closeState.frameForwarded()
                     forwardedAny = true
                     context.fireChannelRead(wrapInboundOut(frame))
                 }
@@ -190,7 +198,7 @@ final class FramingHandler<Decoder: NIOSingleStepByteToMessageDecoder>: ChannelD
                 return
             }
             if forwardedAny {
-                armIdleTimer()
+                lastActivity = .now()
                 commandTimer?.cancel()
                 commandTimer = nil
             }
@@ -227,24 +235,33 @@ final class FramingHandler<Decoder: NIOSingleStepByteToMessageDecoder>: ChannelD
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        armIdleTimer()
+        lastActivity = .now()
         context.write(data, promise: promise)
     }
 
     // MARK: Timers
 
+    /// Starts a new idle period (a state change: connected, handshake begun or done).
     private func armIdleTimer() {
+        lastActivity = .now()
+        scheduleIdleTimer(at: lastActivity + TimeAmount(idleLimit))
+    }
+
+    private var idleLimit: Duration {
+        if case .handshaking = state { return timeouts.tlsHandshake }
+        return timeouts.idle
+    }
+
+    private func scheduleIdleTimer(at deadline: NIODeadline) {
         guard let context else { return }
         idleTimer?.cancel()
-        let limit: Duration
-        let reason: CloseReason
-        switch state {
-        case .closed: return
-        case .handshaking: (limit, reason) = (timeouts.tlsHandshake, .tlsHandshakeFailed)
-        case .plaintext, .tls: (limit, reason) = (timeouts.idle, .idleTimeout)
-        }
-        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(limit)) { [weak self] in
+        if case .closed = state { return }
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
             guard let self, let context = self.context else { return }
+            let due = self.lastActivity + TimeAmount(self.idleLimit)
+            // Activity since the timer was set: wait for the rest of the new period.
+            guard due <= .now() else { return self.scheduleIdleTimer(at: due) }
+            let reason: CloseReason = if case .handshaking = self.state { .tlsHandshakeFailed } else { .idleTimeout }
             self.close(context: context, reason: reason, sayFarewell: true)
         }
     }
