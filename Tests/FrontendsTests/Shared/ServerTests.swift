@@ -151,9 +151,18 @@ import SharedTestProtocol
         try await ToyServer.run(tls: .none, timeouts: .init(idle: .seconds(60), command: .seconds(1))) { server in
             let client = try await TestClient(port: server.port)
             _ = try await client.readReply()
-            try await client.send("NO")
-            try await Task.sleep(for: .milliseconds(100))
-            try await client.send("O")
+            // A byte every 100 ms and never a line end: activity that keeps the idle timer away,
+            // but no command. The command timeout must end it while the bytes keep coming. (On a
+            // loaded machine the close may come before a later byte is sent; that ends the
+            // trickle too, so the loop stops at the first failed write.)
+            let started = ContinuousClock.now
+            while ContinuousClock.now - started < .seconds(30) {
+                do { try await client.send("O") } catch { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            // The writes stopped because the server closed, not because the loop ran out (the
+            // 60 s idle timer cannot have fired while bytes kept arriving).
+            #expect(ContinuousClock.now - started < .seconds(30))
             #expect(try await client.readUntilClosed() == ["421 4.4.2 toy timeout"])
             #expect(server.journal.executed.isEmpty)
         }
