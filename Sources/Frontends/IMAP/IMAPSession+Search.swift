@@ -233,7 +233,31 @@ struct SearchContext {
     }
 
     static func contains(_ haystack: String, _ needle: String) -> Bool {
-        needle.isEmpty || haystack.lowercased().contains(needle.lowercased())
+        if needle.isEmpty { return true }
+        // Most header text is ASCII: compared byte by byte the answer is the same, without
+        // Foundation's search (which bridged to UTF-16 and was the top of a header SEARCH profile).
+        if let found = asciiContains(haystack, needle) { return found }
+        return haystack.lowercased().contains(needle.lowercased())
+    }
+
+    /// ASCII case-insensitive substring search; nil when either side is not all ASCII.
+    static func asciiContains(_ haystack: String, _ needle: String) -> Bool? {
+        var haystack = haystack, needle = needle
+        return haystack.withUTF8 { h in
+            needle.withUTF8 { n -> Bool? in
+                guard !h.contains(where: { $0 >= 0x80 }), !n.contains(where: { $0 >= 0x80 }) else { return nil }
+                guard !n.isEmpty else { return true }
+                guard n.count <= h.count else { return false }
+                @inline(__always) func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+                let first = lower(n[0])
+                for i in 0...(h.count - n.count) where lower(h[i]) == first {
+                    var k = 1
+                    while k < n.count, lower(h[i + k]) == lower(n[k]) { k += 1 }
+                    if k == n.count { return true }
+                }
+                return false
+            }
+        }
     }
 }
 

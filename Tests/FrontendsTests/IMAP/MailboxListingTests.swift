@@ -67,3 +67,24 @@ import Testing
         }
     }
 }
+
+/// SEARCH's substring test: the ASCII fast path answers as the Unicode path does.
+@Suite struct SearchSubstringTests {
+    @Test func asciiFastPathAgreesWithTheGeneralPath() {
+        let cases: [(String, String)] = [
+            ("Report 7 on the Kiwi project", "the kiwi project"), ("Report 7", "REPORT 7"), ("abc", "abcd"),
+            ("sender7@sender7.example.org", "sender7@sender7.example.org"), ("sender77@x", "sender7@"),
+            ("aaab", "aab"), ("", "a"), ("[x]^_`{", "^_`{"), ("@[", "`{"), ("Mixed CASE", "d c"),
+        ]
+        for (haystack, needle) in cases {
+            #expect(SearchContext.asciiContains(haystack, needle) == haystack.lowercased().contains(needle.lowercased()),
+                    "\(haystack) / \(needle)")
+        }
+        // Upper- and lower-case letters only fold within A–Z: "@" (0x40) and "`" (0x60) stay apart.
+        #expect(SearchContext.asciiContains("@", "`") == false && SearchContext.asciiContains("[", "{") == false)
+        // Not ASCII on either side: left to the Unicode comparison.
+        #expect(SearchContext.asciiContains("Grüße", "grü") == nil && SearchContext.asciiContains("abc", "é") == nil)
+        #expect(SearchContext.contains("Grüße aus Köln", "GRÜSSE") == "grüße aus köln".contains("grüsse"))
+        #expect(SearchContext.contains("Grüße aus Köln", "KÖLN") && SearchContext.contains("x", ""))
+    }
+}
