@@ -134,6 +134,25 @@ import Testing
         #expect(broken.bytes == Array("x".utf8))
     }
 
+    /// Cached forms around the 1 KiB that `encode` writes in one pass, and past it (two passes):
+    /// the same bytes as the plain appending writer.
+    @Test func encodeAroundTheOnePassSize() throws {
+        let b = BodyStructure.single(BodyStructure.SinglePart(
+            type: Array("text".utf8), subtype: Array("plain".utf8), encoding: Array("7bit".utf8), octets: 5, kind: .text(lines: 1)))
+        for n in stride(from: 950, through: 1_100, by: 3) {
+            var e = Envelope()
+            e.subject = Array(repeating: 97, count: n)
+            e.from = [EnvelopeAddress(name: Array("A".utf8), mailbox: Array("a".utf8), host: Array("b.example".utf8))]
+            var w = CacheWriter()
+            w.byte(CachedViews.version)
+            w.envelope(e)
+            w.body(b)
+            let encoded = CachedViews.encode(envelope: e, body: b)
+            #expect(encoded == w.out, "subject of \(n) bytes")
+            #expect(try CachedViews.decode(encoded).envelope == e)
+        }
+    }
+
     /// A wire form larger than the first room `write` makes (NIL-only addresses: 17 bytes from
     /// 4) is written again with room for the proven bound, the same as from the typed views.
     @Test func wireFormsOutgrowingTheFirstRoomWriteTheSame() throws {
