@@ -192,18 +192,23 @@ public struct POP3Handler: ConnectionHandler {
             return
         }
         // RETR: the stored bytes go out in pieces, made CRLF and stuffed on the way, each write
-        // waiting while the channel is not writable.
-        try await write(.ok("\(POP3Encoder.crlfCount(stored)) octets"), to: connection)
+        // but the last waiting while the channel is not writable. The +OK line rides in the first
+        // piece, so a message of one piece is one write: one hop to the event loop, one flush,
+        // one segment (a separate +OK write cost the client a round of waiting per message).
+        var out = POP3Encoder.encode(.ok("\(POP3Encoder.crlfCount(stored)) octets"))
+        out.reserveCapacity(out.count + POP3Limits.writeChunk + POP3Limits.writeChunk / 2 + 8)
         var stuffer = POP3ContentStuffer()
         var piece = stored.startIndex
-        var out: [UInt8] = []
-        out.reserveCapacity(POP3Limits.writeChunk + POP3Limits.writeChunk / 2 + 8)
         repeat {
             let end = min(piece + POP3Limits.writeChunk, stored.endIndex)
-            out.removeAll(keepingCapacity: true)
             stuffer.append(stored[piece..<end], into: &out)
-            if end == stored.endIndex { stuffer.finish(into: &out) }
-            try await connection.writePiece(ByteBuffer(bytes: out))
+            if end == stored.endIndex {
+                stuffer.finish(into: &out)
+                try await connection.write(ByteBuffer(bytes: out))
+            } else {
+                try await connection.writePiece(ByteBuffer(bytes: out))
+                out.removeAll(keepingCapacity: true)
+            }
             piece = end
         } while piece < stored.endIndex
     }
