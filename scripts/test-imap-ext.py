@@ -187,9 +187,19 @@ def list_extended():
     statuses = m.untagged_responses.pop("STATUS", [])
     m.untagged_responses.pop("LIST", None)
     expect(statuses == [b'"eps2" (MESSAGES 0)'], statuses)
-    # RFC 5258 §3: RECURSIVEMATCH alone, or with REMOTE or SPECIAL-USE only, is BAD.
-    for options in ["(RECURSIVEMATCH)", "(RECURSIVEMATCH REMOTE)", "(SPECIAL-USE RECURSIVEMATCH)"]:
+    # RFC 9051 §6.3.9: RECURSIVEMATCH alone, or only with REMOTE, is BAD.
+    for options in ["(RECURSIVEMATCH)", "(RECURSIVEMATCH REMOTE)"]:
         bad(lambda: m.list(options + ' ""', "*"), options)
+    # With SPECIAL-USE it is not: the parent of a special-use mailbox comes back with CHILDINFO.
+    typ, data = m._simple_command("CREATE", "Years/2025", "(USE (\\Archive))")
+    expect(typ == "OK", f"CREATE-SPECIAL-USE: {typ} {data}")
+    listed = ok(m.list('(SPECIAL-USE RECURSIVEMATCH) ""', "Years"))
+    # Years (created as the superior, RFC 9051 §6.3.4) has no special use itself.
+    expect(listed == [b'(\\HasChildren) "/" "Years" ("CHILDINFO" ("SPECIAL-USE"))'], listed)
+    listed = ok(m.list('(SPECIAL-USE RECURSIVEMATCH) ""', "Years/%"))
+    expect(listed == [b'(\\HasNoChildren \\Archive) "/" "Years/2025"'], listed)
+    ok(m.delete("Years/2025"), "Years/2025")
+    ok(m.delete("Years"), "Years")
     for name in ["Foo2/Bar1", "Foo2/Bar2", "Foo2", "Baz2/Bar2", "Baz2/Bar22", "Baz2/Bar222", "Baz2", "eps2/mamba", "eps2", "qux2/bar2"]:
         ok(m.delete(name), name)
     for name in names + ["eps2"]:

@@ -174,9 +174,11 @@ extension Cursor {
                 default: throw Failure("unknown LIST selection option")
                 }
             }
-            // RFC 5258 §3: RECURSIVEMATCH modifies a base option (SUBSCRIBED is the only one;
-            // REMOTE and SPECIAL-USE are independent, RFC 6154 §6), alone it is BAD.
-            guard !recursiveMatch || subscribedOnly else { throw Failure("RECURSIVEMATCH needs the SUBSCRIBED selection option") }
+            // RFC 5258 §3, RFC 9051 §6.3.9: RECURSIVEMATCH modifies the other selection options
+            // (SUBSCRIBED, SPECIAL-USE); alone, or only with REMOTE, it is BAD.
+            guard !recursiveMatch || subscribedOnly || specialUseOnly else {
+                throw Failure("RECURSIVEMATCH needs another selection option (SUBSCRIBED or SPECIAL-USE)")
+            }
             try space()
         }
         let reference = try mailbox()

@@ -190,7 +190,11 @@ extension IMAPSession {
             w.raw(Array(entry.attributes.joined(separator: " ").utf8))
             w.raw(") \"/\" ")
             writeName(entry.name, into: &w)
-            if entry.childInfo { w.raw(" (\"CHILDINFO\" (\"SUBSCRIBED\"))") }
+            if entry.childInfo {
+                w.raw(" (\"CHILDINFO\" (")
+                w.raw(Array(options.childInfoCriteria.map { "\"\($0)\"" }.joined(separator: " ").utf8))
+                w.raw("))")
+            }
             send(.data(w.bytes))
             if let returnStatus, entry.selectable, let info = byName[entry.name] { send(.data(try statusData(info, returnStatus))) }
         }

@@ -14,6 +14,11 @@ public struct ListedMailboxes: Sendable, Hashable {
         /// `\NonExistent` (RFC 5258 §3.4, IMAP4rev2) instead of IMAP4rev1's `\Noselect`.
         public var nonExistentAttribute = "\\NonExistent"
 
+        /// What CHILDINFO says an inferior meets: the selection options RECURSIVEMATCH modifies.
+        public var childInfoCriteria: [String] {
+            (subscribedOnly ? ["SUBSCRIBED"] : []) + (specialUseOnly ? ["SPECIAL-USE"] : [])
+        }
+
         public init(subscribedOnly: Bool = false, specialUseOnly: Bool = false, recursiveMatch: Bool = false,
                     returnSubscribed: Bool = false, nonExistentAttribute: String = "\\NonExistent") {
             self.subscribedOnly = subscribedOnly; self.specialUseOnly = specialUseOnly; self.recursiveMatch = recursiveMatch
@@ -25,7 +30,8 @@ public struct ListedMailboxes: Sendable, Hashable {
     public struct Entry: Sendable, Hashable {
         public var name: String
         public var attributes: [String]
-        /// `("CHILDINFO" ("SUBSCRIBED"))`: an inferior meets the selection criteria (RFC 5258 §4).
+        /// `("CHILDINFO" (…))`: an inferior meets the selection criteria (RFC 5258 §4), named by
+        /// `Options.childInfoCriteria`.
         public var childInfo: Bool
         /// The name itself meets the selection criteria and exists: LIST-STATUS answers for it
         /// (RFC 5819 §2 gives no STATUS for a name listed only for CHILDINFO).

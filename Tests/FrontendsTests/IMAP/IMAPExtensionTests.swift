@@ -86,9 +86,9 @@ import Testing
         #expect(list("a1 LIST (SUBSCRIBED) \"\" %")! == (true, false, false))
         #expect(list("a1 LIST (REMOTE) \"\" %")! == (false, false, false))
         #expect(list("a1 LIST () \"\" %")! == (false, false, false))
-        // RFC 5258 §3: RECURSIVEMATCH alone, or with only independent options, is BAD.
+        // RFC 5258 §3, RFC 9051 §6.3.9: RECURSIVEMATCH alone, or only with REMOTE, is BAD.
         for text in ["a1 LIST (RECURSIVEMATCH) \"\" %", "a1 LIST (RECURSIVEMATCH REMOTE) \"\" %",
-                     "a1 LIST (SPECIAL-USE RECURSIVEMATCH) \"\" *", "a1 LIST (FROB) \"\" *",
+                     "a1 LIST (FROB) \"\" *",
                      "a1 LIST (" + String(repeating: "REMOTE ", count: 40) + "SUBSCRIBED) \"\" *"] {
             #expect(failure(text)?.tag == "a1", "\(text)")
         }
@@ -147,5 +147,20 @@ import Testing
             "(\\Noselect \\HasChildren) a", "(\\HasNoChildren \\Archive) a/b",
         ])
         #expect(lines(plain.entries(reference: "", patterns: ["*"], .init(specialUseOnly: true))) == ["(\\HasNoChildren \\Archive) a/b"])
+    }
+
+    /// RECURSIVEMATCH with SPECIAL-USE (RFC 9051 §6.3.9 makes it BAD only alone or with REMOTE):
+    /// parents of special-use mailboxes come back with CHILDINFO ("SPECIAL-USE").
+    @Test func recursiveMatchWithSpecialUse() {
+        let listing = ListedMailboxes(mailboxes: [.init(name: "INBOX", specialUse: []), .init(name: "Old", specialUse: []),
+                                                  .init(name: "Old/Archive", specialUse: ["\\Archive"])], subscribed: [])
+        let options = ListedMailboxes.Options(specialUseOnly: true, recursiveMatch: true)
+        #expect(options.childInfoCriteria == ["SPECIAL-USE"])
+        #expect(lines(listing.entries(reference: "", patterns: ["%"], options)) == ["(\\HasChildren) Old CHILDINFO"])
+        #expect(lines(listing.entries(reference: "", patterns: ["*"], options)) == [
+            "(\\HasChildren) Old CHILDINFO", "(\\HasNoChildren \\Archive) Old/Archive",
+        ])
+        #expect(ListedMailboxes.Options(subscribedOnly: true, specialUseOnly: true).childInfoCriteria == ["SUBSCRIBED", "SPECIAL-USE"])
+        #expect(list("a1 LIST (SPECIAL-USE RECURSIVEMATCH) \"\" *")! == (false, true, true))
     }
 }
