@@ -8,7 +8,8 @@
 #
 # Knobs: MESSAGES (3000; callgrind 400), SESSIONS (32), SIZE (4096), WARMUP (200 messages before the
 # measured run), PORT_BASE (32500: SMTP PORT_BASE+25, IMAP PORT_BASE+43), SKIP_BUILD=1, KEEP=1 (keep
-# the data directory and profiles; their path is printed).
+# the data directory and profiles; their path is printed), ROOST and LOAD (binaries to use instead
+# of the release builds, e.g. Benchmarks/.build/release/roost).
 #
 # The server is configured as compare-classic.sh configures it (plaintext on loopback, the
 # default MX pipeline, default log level), with the same 101 users. The CPU figure is RoostLoad's
@@ -29,8 +30,8 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   swift build -c release --product roost
   (cd Benchmarks && swift build -c release --product RoostLoad)
 fi
-roost="$(swift build -c release --show-bin-path)/roost"
-load="$(cd Benchmarks && swift build -c release --show-bin-path)/RoostLoad"
+roost="${ROOST:-$(swift build -c release --show-bin-path)/roost}"
+load="${LOAD:-$(cd Benchmarks && swift build -c release --show-bin-path)/RoostLoad}"
 
 tmp="$(mktemp -d /tmp/roost-smtp-cpu.XXXXXX)"
 server=""; perf_pid=""
@@ -79,8 +80,10 @@ for i in $(seq 0 100); do echo "user$i@example.test:{SHA512-CRYPT}$hash"; done >
 
 case "$PROFILE" in
   callgrind)
+    # Valgrind 3.19 gives up on the Swift 6 binary's DWARF 5; the symbol table is enough here.
+    strip --strip-debug -o "$tmp/roost" "$roost"
     valgrind --tool=callgrind --callgrind-out-file="$tmp/callgrind.out" \
-      "$roost" serve --config "$tmp/roost.toml" >/dev/null 2>"$tmp/serve.log" &
+      "$tmp/roost" serve --config "$tmp/roost.toml" >/dev/null 2>"$tmp/serve.log" &
     ;;
   *) "$roost" serve --config "$tmp/roost.toml" >/dev/null 2>"$tmp/serve.log" & ;;
 esac

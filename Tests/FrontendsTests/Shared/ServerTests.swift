@@ -147,6 +147,24 @@ import SharedTestProtocol
         }
     }
 
+    /// The idle timer is set once per period and looks at the last activity when it fires:
+    /// commands keep the connection open past the first deadline, and quiet closes it after.
+    @Test func activityPostponesTheIdleTimeout() async throws {
+        try await ToyServer.run(tls: .none, timeouts: .init(idle: .seconds(3), command: .seconds(60))) { server in
+            let client = try await TestClient(port: server.port)
+            _ = try await client.readReply()
+            let opened = ContinuousClock.now
+            for _ in 0..<8 {
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(try await client.command("NOOP") == "250 2.0.0 OK")
+            }
+            #expect(ContinuousClock.now - opened > .seconds(4), "past the first idle deadline")
+            let quiet = ContinuousClock.now
+            #expect(try await client.readUntilClosed() == ["421 4.4.2 toy timeout"])
+            #expect(ContinuousClock.now - quiet > .seconds(2), "closed only after a full idle period")
+        }
+    }
+
     @Test func commandTimeoutStopsTricklingClients() async throws {
         try await ToyServer.run(tls: .none, timeouts: .init(idle: .seconds(60), command: .seconds(1))) { server in
             let client = try await TestClient(port: server.port)
