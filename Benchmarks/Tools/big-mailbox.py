@@ -55,7 +55,14 @@ def commands(messages):
         ("UID SEARCH FROM", "UID SEARCH FROM sender7@sender7.example.org", None),
         ("UID SEARCH SUBJECT", "UID SEARCH SUBJECT \"the kiwi project\"", None),
         ("UID SEARCH UNSEEN", "UID SEARCH UNSEEN", None),
+        # A body search: no index on either side (Dovecot without FTS), every message is read.
+        ("UID SEARCH BODY", "UID SEARCH BODY \"of message 4242:\"", None),
     ]
+
+
+# Hits a search must find, where the generator makes them exact.
+EXPECTED_HITS = {"UID SEARCH BODY": lambda messages: 1 if messages > 4242 else 0,
+                 "UID SEARCH UNSEEN": lambda messages: len(range(0, messages, 3))}
 
 
 class Client:
@@ -169,7 +176,10 @@ def timed(label, port, user, password, messages, rounds):
                     raise RuntimeError(f"{label} {name}: {found} FETCH responses, expected {expected}")
             if name.startswith("UID SEARCH"):
                 line = next(l for l in bytes(buf).split(b"\r\n") if l.startswith(b"* SEARCH") or l.startswith(b"* ESEARCH"))
-                results.setdefault(name + " hits", len(line.split()) - 2)
+                hits = len(line.split()) - 2
+                if name in EXPECTED_HITS and hits != EXPECTED_HITS[name](messages):
+                    raise RuntimeError(f"{label} {name}: {hits} hits, expected {EXPECTED_HITS[name](messages)}")
+                results.setdefault(name + " hits", hits)
             if round_ == 0:
                 cold[name] = seconds
             else:
