@@ -56,12 +56,12 @@ def commands(messages):
         ("UID SEARCH SUBJECT", "UID SEARCH SUBJECT \"the kiwi project\"", None),
         ("UID SEARCH UNSEEN", "UID SEARCH UNSEEN", None),
         # A body search: no index on either side (Dovecot without FTS), every message is read.
-        ("UID SEARCH BODY", "UID SEARCH BODY \"of message 4242:\"", None),
+        ("UID SEARCH BODY", "UID SEARCH BODY \"of message 242:\"", None),
     ]
 
 
 # Hits a search must find, where the generator makes them exact.
-EXPECTED_HITS = {"UID SEARCH BODY": lambda messages: 1 if messages > 4242 else 0,
+EXPECTED_HITS = {"UID SEARCH BODY": lambda messages: 1 if messages > 242 else 0,
                  "UID SEARCH UNSEEN": lambda messages: len(range(0, messages, 3))}
 
 
