@@ -8,6 +8,15 @@
 # (tests start it this way so a crashed test run leaves nothing behind). Runs as root or not,
 # without systemd and without standard input.
 set -euo pipefail
+# Close every descriptor the caller left open beyond 0-2 (bash's own script descriptor, 255, aside):
+# a test process that spawns this script has sockets of its own servers and clients open, and
+# Knot, the blackhole and the watchdog below outlive the spawn. Holding a copy of a test's
+# listening socket kept connections to it in a backlog nobody accepts (a client waiting for its
+# greeting forever), so the daemons must hold nothing of the caller's.
+for fd in /proc/$$/fd/*; do
+  fd="${fd##*/}"
+  if [[ "$fd" =~ ^[0-9]+$ ]] && (( fd > 2 && fd != 255 )); then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
 
 cmd="${1:-}"; port="${2:-}"
 if [[ -z "$cmd" || ! "$port" =~ ^[0-9]+$ ]]; then
