@@ -52,9 +52,6 @@ final class FramingHandler<Decoder: NIOSingleStepByteToMessageDecoder>: ChannelD
     let closeState: ConnectionCloseState
     private var context: ChannelHandlerContext?
     private var idleTimer: Scheduled<Void>?
-    /// When the idle timer's period started: moved by every read and write, looked at only
-    /// when the timer fires (re-arming a timer per read and write cost more than the I/O).
-    private var lastActivity = NIODeadline.now()
     private var commandTimer: Scheduled<Void>?
     /// Frames passed to the connection's task so far; the task counts those it has consumed.
     private(set) var framesForwarded = 0
@@ -198,7 +195,7 @@ final class FramingHandler<Decoder: NIOSingleStepByteToMessageDecoder>: ChannelD
                 return
             }
             if forwardedAny {
-                lastActivity = .now()
+                armIdleTimer()
                 commandTimer?.cancel()
                 commandTimer = nil
             }
@@ -235,33 +232,27 @@ final class FramingHandler<Decoder: NIOSingleStepByteToMessageDecoder>: ChannelD
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        lastActivity = .now()
+        armIdleTimer()
         context.write(data, promise: promise)
     }
 
     // MARK: Timers
 
-    /// Starts a new idle period (a state change: connected, handshake begun or done).
+    // Re-armed on every read and write. (A single timer that only looked at a last-activity
+    // deadline when it fired was cheaper, but left a test connection open past its idle limit
+    // once in CI; the simple form is kept until that is understood.)
     private func armIdleTimer() {
-        lastActivity = .now()
-        scheduleIdleTimer(at: lastActivity + TimeAmount(idleLimit))
-    }
-
-    private var idleLimit: Duration {
-        if case .handshaking = state { return timeouts.tlsHandshake }
-        return timeouts.idle
-    }
-
-    private func scheduleIdleTimer(at deadline: NIODeadline) {
         guard let context else { return }
         idleTimer?.cancel()
-        if case .closed = state { return }
-        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+        let limit: Duration
+        let reason: CloseReason
+        switch state {
+        case .closed: return
+        case .handshaking: (limit, reason) = (timeouts.tlsHandshake, .tlsHandshakeFailed)
+        case .plaintext, .tls: (limit, reason) = (timeouts.idle, .idleTimeout)
+        }
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(limit)) { [weak self] in
             guard let self, let context = self.context else { return }
-            let due = self.lastActivity + TimeAmount(self.idleLimit)
-            // Activity since the timer was set: wait for the rest of the new period.
-            guard due <= .now() else { return self.scheduleIdleTimer(at: due) }
-            let reason: CloseReason = if case .handshaking = self.state { .tlsHandshakeFailed } else { .idleTimeout }
             self.close(context: context, reason: reason, sayFarewell: true)
         }
     }
