@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 
+from roost_bench import loopback_config
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--connections", type=int, default=1000)
 ap.add_argument("--roost")
@@ -68,34 +70,13 @@ try:
                    check=True, stdout=subprocess.DEVNULL)
     imap, imaps = free_port(), free_port()
     with open(f"{tmp}/roost.toml", "w") as f:
-        f.write(f'''hostname = "mx.roost.test"
-data_directory = "{tmp}/data"
-domains = ["example.test"]
-
-[tls]
-certificate = "{tmp}/data/tls/cert.pem"
-key = "{tmp}/data/tls/key.pem"
-plaintext_auth_on_loopback = true
-
-[[listeners]]
-protocol = "imap"
-address = "127.0.0.1"
-port = {imap}
-tls = "none"
-
-[[listeners]]
-protocol = "imaps"
-address = "127.0.0.1"
-port = {imaps}
-tls = "implicit"
-
-[limits]
+        f.write(loopback_config(f"{tmp}/data", [("imap", imap, "none"), ("imaps", imaps, "implicit")], f'''[limits]
 connections_total = {4 * N + 100}
 connections_per_ip = {4 * N + 100}
 
 [metrics]
 enabled = false
-''')
+'''))
     # A cheap password hash (as the classic comparison uses), so N logins do not take minutes.
     digest = subprocess.check_output(["openssl", "passwd", "-6", "-salt", "roostidle", "secret"], text=True).strip()
     with open(f"{tmp}/users", "w") as f:

@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 
+from roost_bench import loopback_config
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--roost", required=True)
 ap.add_argument("--messages", type=int, default=100)
@@ -60,30 +62,9 @@ try:
                     "--config", f"{tmp}/init.toml", "--data", f"{tmp}/data", "--hostname", "mx.roost.test"],
                    check=True, stdout=subprocess.DEVNULL)
     imap, pop3 = free_port(), free_port()
-    open(f"{tmp}/roost.toml", "w").write(f'''hostname = "mx.roost.test"
-data_directory = "{tmp}/data"
-domains = ["example.test"]
-
-[tls]
-certificate = "{tmp}/data/tls/cert.pem"
-key = "{tmp}/data/tls/key.pem"
-plaintext_auth_on_loopback = true
-
-[[listeners]]
-protocol = "imap"
-address = "127.0.0.1"
-port = {imap}
-tls = "none"
-
-[[listeners]]
-protocol = "pop3"
-address = "127.0.0.1"
-port = {pop3}
-tls = "none"
-
-[metrics]
+    open(f"{tmp}/roost.toml", "w").write(loopback_config(f"{tmp}/data", [("imap", imap, "none"), ("pop3", pop3, "none")], f'''[metrics]
 enabled = false
-''')
+'''))
     digest = subprocess.check_output(["openssl", "passwd", "-6", "-salt", "roostretr", "secret"], text=True).strip()
     open(f"{tmp}/users", "w").write(f"bob@example.test:{{SHA512-CRYPT}}{digest}\n")
     subprocess.run([args.roost, "user", "import", "--config", f"{tmp}/roost.toml", f"{tmp}/users"], check=True, stdout=subprocess.DEVNULL)

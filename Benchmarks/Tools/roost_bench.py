@@ -1,0 +1,18 @@
+"""What the Python benchmark tools share: a `roost serve` configuration for a fresh data directory,
+plaintext on loopback (as the peers run), with the given listeners and extra sections."""
+
+
+def loopback_config(data, listeners, sections=""):
+    """`listeners`: (protocol, port, tls) on 127.0.0.1; `sections`: more TOML after them."""
+    text = f'''hostname = "mx.roost.test"
+data_directory = "{data}"
+domains = ["example.test"]
+
+[tls]
+certificate = "{data}/tls/cert.pem"
+key = "{data}/tls/key.pem"
+plaintext_auth_on_loopback = true
+'''
+    for protocol, port, tls in listeners:
+        text += f'\n[[listeners]]\nprotocol = "{protocol}"\naddress = "127.0.0.1"\nport = {port}\ntls = "{tls}"\n'
+    return text + ("\n" + sections if sections else "")
