@@ -19,34 +19,14 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 smtp=$(free_port); imap=$(free_port); pop3=$(free_port)
 echo secret > "$tmp/pw"
 "$roost" init --domain example.test --user alice --password-file "$tmp/pw" --config "$tmp/init.toml" --data "$tmp/data" >/dev/null
-cat > "$tmp/roost.toml" <<EOF
-data_directory = "$tmp/data"
-domains = ["example.test"]
-[tls]
-certificate = "$tmp/data/tls/cert.pem"
-key = "$tmp/data/tls/key.pem"
-plaintext_auth_on_loopback = true
-[[listeners]]
-protocol = "smtp"
-address = "127.0.0.1"
-port = $smtp
-tls = "none"
-[[listeners]]
-protocol = "imap"
-address = "127.0.0.1"
-port = $imap
-tls = "none"
-[[listeners]]
-protocol = "pop3"
-address = "127.0.0.1"
-port = $pop3
-tls = "none"
+python3 Benchmarks/Tools/roost_bench.py "$tmp/data" "smtp:$smtp:none" "imap:$imap:none" "pop3:$pop3:none" > "$tmp/roost.toml" <<'TOML'
 [limits]
 connections_per_ip = 100
 smtp_messages_per_minute = 0
+
 [metrics]
 enabled = false
-EOF
+TOML
 hash="$(openssl passwd -6 -salt smoke secret)"
 for i in 1 2 3 4; do echo "user$i@example.test:{SHA512-CRYPT}$hash"; done > "$tmp/users"
 "$roost" user import --config "$tmp/roost.toml" "$tmp/users" >/dev/null

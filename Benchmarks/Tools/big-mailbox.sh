@@ -38,28 +38,13 @@ if [[ ! -d "$data/journal" ]]; then
   "$roost" init --domain example.test --user user100 --password-file "$tmp/pw" --config "$tmp/init.toml" \
     --data "$data" --hostname mx.roost.test >/dev/null
 fi
-cat > "$tmp/roost.toml" <<CONF
-hostname = "mx.roost.test"
-data_directory = "$data"
-domains = ["example.test"]
-
-[tls]
-certificate = "$data/tls/cert.pem"
-key = "$data/tls/key.pem"
-plaintext_auth_on_loopback = true
-
-[[listeners]]
-protocol = "imap"
-address = "127.0.0.1"
-port = $R_IMAP
-tls = "none"
-
+python3 Benchmarks/Tools/roost_bench.py "$data" "imap:$R_IMAP:none" > "$tmp/roost.toml" <<'TOML'
 [limits]
 connections_per_ip = 1000
 
 [metrics]
 enabled = false
-CONF
+TOML
 "$roost" serve --config "$tmp/roost.toml" >/dev/null 2>"$tmp/serve.log" &
 server=$!
 for _ in $(seq 1 600); do

@@ -16,3 +16,11 @@ plaintext_auth_on_loopback = true
     for protocol, port, tls in listeners:
         text += f'\n[[listeners]]\nprotocol = "{protocol}"\naddress = "127.0.0.1"\nport = {port}\ntls = "{tls}"\n'
     return text + ("\n" + sections if sections else "")
+
+
+if __name__ == "__main__":
+    # Shell tools: roost_bench.py DATA PROTOCOL:PORT:TLS [...] < sections.toml > roost.toml
+    import sys
+    if len(sys.argv) < 3:
+        sys.exit("usage: roost_bench.py DATA PROTOCOL:PORT:TLS [...] < sections.toml > roost.toml")
+    sys.stdout.write(loopback_config(sys.argv[1], [spec.split(":") for spec in sys.argv[2:]], sys.stdin.read()))

@@ -44,28 +44,7 @@ trap cleanup EXIT
 echo secret > "$tmp/pw"
 "$roost" init --domain example.test --user alice --password-file "$tmp/pw" --config "$tmp/init.toml" \
   --data "$tmp/data" --hostname mx.roost.test >/dev/null
-cat > "$tmp/roost.toml" <<EOF
-hostname = "mx.roost.test"
-data_directory = "$tmp/data"
-domains = ["example.test"]
-
-[tls]
-certificate = "$tmp/data/tls/cert.pem"
-key = "$tmp/data/tls/key.pem"
-plaintext_auth_on_loopback = true
-
-[[listeners]]
-protocol = "smtp"
-address = "127.0.0.1"
-port = $smtp_port
-tls = "none"
-
-[[listeners]]
-protocol = "imap"
-address = "127.0.0.1"
-port = $imap_port
-tls = "none"
-
+python3 Benchmarks/Tools/roost_bench.py "$tmp/data" "smtp:$smtp_port:none" "imap:$imap_port:none" > "$tmp/roost.toml" <<'TOML'
 [limits]
 connections_total = 2000
 connections_per_ip = 1000
@@ -73,7 +52,7 @@ smtp_messages_per_minute = 0
 
 [metrics]
 enabled = false
-EOF
+TOML
 hash="$(openssl passwd -6 -salt roostbench secret)"
 for i in $(seq 0 100); do echo "user$i@example.test:{SHA512-CRYPT}$hash"; done > "$tmp/users"
 "$roost" user import --config "$tmp/roost.toml" "$tmp/users" >/dev/null
