@@ -30,11 +30,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// appends has already waited longer than this for a core to compress it.
     static let extendedLingerMicroseconds: Int64 = 12_000
     static let groupTarget = 16
-    /// Recent time appenders spent compressing, and batches per commit (moving averages): with
-    /// several appenders at work, a commit waits until none has enqueued for 1.5 compression times.
+    /// Recent time large appenders spent compressing, and batches per commit (moving averages):
+    /// with several at work, a commit waits until none has enqueued for 1.5 compression times.
     private var preparationMicroseconds: Double = 0
     private var batchesPerCommit: Double = 1
-    private var lastEnqueue: Int64 = 0
+    private var lastLargeEnqueue: Int64 = 0
 
     // Owned by the writer thread.
     private var active: Segment
@@ -63,21 +63,38 @@ final class GroupCommitWriter: @unchecked Sendable {
         startThread { [self] in run() }
     }
 
+    /// An appender about to compress its records. Only large ones are waited for: compressing a
+    /// few KiB takes microseconds, less than a wake-up, and a small appender that the scheduler
+    /// happens to preempt (two cores, many sessions) must not hold back a commit that others wait for.
+    struct Preparing: Sendable {
+        let started: Int64
+        let waitedFor: Bool
+    }
+
+    /// Payload bytes from which an appender is worth waiting for (≈ 100 µs of LZ4 on one core).
+    static let waitedForBytes = 64 * 1024
+
     /// Called before an appender compresses its records.
-    func beginPreparing() -> Int64 {
-        queueLock.withLock { preparing += 1 }
-        return FileSystem.nowMicroseconds()
+    func beginPreparing(payloadBytes: Int) -> Preparing {
+        let waitedFor = payloadBytes >= GroupCommitWriter.waitedForBytes
+        if waitedFor { queueLock.withLock { preparing += 1 } }
+        return Preparing(started: FileSystem.nowMicroseconds(), waitedFor: waitedFor)
     }
 
     /// Called when preparation failed and nothing will be enqueued.
-    func cancelPreparing() { queueLock.withLock { preparing -= 1; queueLock.broadcast() } }
+    func cancelPreparing(_ token: Preparing) {
+        guard token.waitedFor else { return }
+        queueLock.withLock { preparing -= 1; queueLock.broadcast() }
+    }
 
-    func enqueue(_ records: [PreparedRecord], derived: DerivedRecords? = nil, preparedSince started: Int64, _ completion: Completion) {
+    func enqueue(_ records: [PreparedRecord], derived: DerivedRecords? = nil, prepared token: Preparing, _ completion: Completion) {
         let now = FileSystem.nowMicroseconds()
         queueLock.lock()
-        preparing -= 1
-        lastEnqueue = now
-        preparationMicroseconds = preparationMicroseconds * 0.9 + Double(now - started) * 0.1
+        if token.waitedFor {
+            preparing -= 1
+            lastLargeEnqueue = now
+            preparationMicroseconds = preparationMicroseconds * 0.9 + Double(now - token.started) * 0.1
+        }
         if stopping || failure != nil {
             let error: JournalError = failure.map { .failed($0) } ?? .notWritable
             queueLock.unlock()
@@ -118,9 +135,10 @@ final class GroupCommitWriter: @unchecked Sendable {
                     continue
                 }
                 if now >= cap { break }
-                // Only when several appenders have been committing together, never for a lone one.
-                guard batchesPerCommit >= 2 else { break }
-                let quietUntil = lastEnqueue + Int64(min(preparationMicroseconds * 1.5, 2000))
+                // Only when several appenders have been committing together, never for a lone one,
+                // and only while large records are arriving.
+                guard batchesPerCommit >= 2, lastLargeEnqueue >= started - 2000 else { break }
+                let quietUntil = lastLargeEnqueue + Int64(min(preparationMicroseconds * 1.5, 2000))
                 if now >= quietUntil { break }
                 queueLock.wait(until: min(cap, quietUntil))
             }
@@ -160,6 +178,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             do {
                 let sequences = try commit(ready.map(\.records))
+                journal?.notifyCommitted()
                 for (batch, seqs) in zip(ready, sequences) { batch.completion.resume(returning: seqs) }
             } catch {
                 // After a failed write or fdatasync the file's state is unknown (fsyncgate): stop

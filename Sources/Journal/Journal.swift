@@ -98,6 +98,7 @@ public final class Journal: Sendable {
         /// index[seq - 1] = segment number << 40 | offset
         var index: [UInt64]
         var lastSequence: UInt64 { UInt64(index.count) }
+        var commitListeners: [@Sendable (UInt64) -> Void] = []
     }
 
     let state: Mutex<State>
@@ -151,21 +152,33 @@ public final class Journal: Sendable {
     /// The sequence number of the last durable event (0 for an empty journal).
     public var lastSequence: UInt64 { state.withLock { $0.lastSequence } }
 
+    /// `listener` is told the last sequence number after every commit, on the writer thread, once
+    /// the records are durable and readable and before their appenders resume: the projector starts
+    /// applying them while the appenders wait for a core. Keep it short and non-blocking.
+    public func addCommitListener(_ listener: @escaping @Sendable (_ lastSequence: UInt64) -> Void) {
+        state.withLock { $0.commitListeners.append(listener) }
+    }
+
+    func notifyCommitted() {
+        let (last, listeners) = state.withLock { ($0.lastSequence, $0.commitListeners) }
+        for listener in listeners { listener(last) }
+    }
+
     /// Appends `records` as one batch; returns their sequence numbers once they are durable.
     public func append(_ records: [RecordInput]) async throws -> [UInt64] {
         guard let writer else { throw JournalError.notWritable }
         if records.isEmpty { return [] }
         // Compress in the caller's task so concurrent appenders compress in parallel.
-        let started = writer.beginPreparing()
+        let preparing = writer.beginPreparing(payloadBytes: records.reduce(0) { $0 + $1.payload.count })
         let prepared: [PreparedRecord]
         do {
             prepared = try records.map { try PreparedRecord($0) }
         } catch {
-            writer.cancelPreparing()
+            writer.cancelPreparing(preparing)
             throw error
         }
         return try await withCheckedThrowingContinuation { continuation in
-            writer.enqueue(prepared, preparedSince: started, continuation)
+            writer.enqueue(prepared, prepared: preparing, continuation)
         }
     }
 
@@ -178,16 +191,16 @@ public final class Journal: Sendable {
     public func append(_ records: [RecordInput], derived: @escaping @Sendable (_ firstSequence: UInt64) throws -> [RecordInput]) async throws -> [UInt64] {
         guard let writer else { throw JournalError.notWritable }
         if records.isEmpty { return [] }
-        let started = writer.beginPreparing()
+        let preparing = writer.beginPreparing(payloadBytes: records.reduce(0) { $0 + $1.payload.count })
         let prepared: [PreparedRecord]
         do {
             prepared = try records.map { try PreparedRecord($0) }
         } catch {
-            writer.cancelPreparing()
+            writer.cancelPreparing(preparing)
             throw error
         }
         return try await withCheckedThrowingContinuation { continuation in
-            writer.enqueue(prepared, derived: derived, preparedSince: started, continuation)
+            writer.enqueue(prepared, derived: derived, prepared: preparing, continuation)
         }
     }
 

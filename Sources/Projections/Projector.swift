@@ -1,25 +1,46 @@
 public import Journal
 import GRDB
+import Synchronization
 
 /// The one writer of the projection tables: applies journal events in order, recording the last
 /// applied sequence number in the same SQLite transaction, and wakes whoever waits for them.
 ///
 /// Writers append to the journal, then `await projector.apply(through: seq)` before replying:
 /// that is DESIGN.md invariant 2 (acknowledged means durable *and* visible).
-public actor Projector {
-    public nonisolated let journal: Journal
-    public nonisolated let store: ProjectionStore
-    public private(set) var appliedSequence: UInt64
+///
+/// Batches run on the database's writer queue, not on Swift's cooperative pool: a writer waiting
+/// for its events is resumed once, by the batch that applied them. (An actor that started a task
+/// that awaited the pool's async write took five hops through a pool that, on two cores with
+/// fifty sessions, has a long queue: most of a STORE's latency.)
+public final class Projector: Sendable {
+    public let journal: Journal
+    public let store: ProjectionStore
     /// Events applied per transaction: big enough to amortise the commit, small enough that
     /// waiting writers are not held up long.
     let batchSize: Int
-    private var subscribers: [MailboxID: [Int: AsyncStream<MailboxChange>.Continuation]] = [:]
-    private var nextSubscriber = 0
-
     /// How batches are read and prepared; tests make the pipeline's chunks small.
     let tuning: Preparation.Tuning
 
-    public init(journal: Journal, store: ProjectionStore, batchSize: Int = 2000) throws {
+    private struct Waiter {
+        var through: UInt64
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+    private struct State {
+        var appliedSequence: UInt64
+        var waiters: [Waiter] = []
+        /// The highest sequence number known to be committed that is to be applied without
+        /// anyone waiting yet (the journal's commit listener).
+        var committed: UInt64 = 0
+        /// A run of batches is scheduled or running on the writer queue.
+        var running = false
+        var subscribers: [MailboxID: [Int: AsyncStream<MailboxChange>.Continuation]] = [:]
+        var nextSubscriber = 0
+        /// The sequence number of the last applied change to each mailbox changed since start.
+        var changedAt: [MailboxID: UInt64] = [:]
+    }
+    private let state: Mutex<State>
+
+    public convenience init(journal: Journal, store: ProjectionStore, batchSize: Int = 2000) throws {
         try self.init(journal: journal, store: store, batchSize: batchSize, tuning: Preparation.Tuning())
     }
 
@@ -28,8 +49,22 @@ public actor Projector {
         self.store = store
         self.batchSize = batchSize
         self.tuning = tuning
-        appliedSequence = try store.appliedSequence()
+        state = Mutex(State(appliedSequence: try store.appliedSequence()))
+        journal.addCommitListener { [weak self] last in self?.committed(through: last) }
     }
+
+    /// A commit made events up to `last` durable: apply them now, before their writers ask.
+    private func committed(through last: UInt64) {
+        let start = state.withLock { s in
+            s.committed = max(s.committed, last)
+            guard !s.running, s.appliedSequence < last else { return false }
+            s.running = true
+            return true
+        }
+        if start { store.pool.asyncWriteWithoutTransaction { [self] db in runBatches(db) } }
+    }
+
+    public var appliedSequence: UInt64 { state.withLock { $0.appliedSequence } }
 
     /// Applies every event the journal has that the projections don't; call before binding ports.
     public func catchUp() async throws {
@@ -37,60 +72,117 @@ public actor Projector {
     }
 
     /// Returns once every event up to `sequence` is applied (read-your-writes). Concurrent callers
-    /// share one batch at a time: a caller that finds a batch in flight waits for it and looks again
-    /// (the actor is re-entered at every `await`, so this, not the actor, keeps batches in order).
+    /// share batches: one run of batches at a time applies everything up to the highest sequence
+    /// number waited for.
     public func apply(through sequence: UInt64) async throws {
-        while appliedSequence < sequence {
-            if let running = inFlight {
-                try await running.value
-                continue
+        if state.withLock({ $0.appliedSequence >= sequence }) { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            enum Next { case done, wait, start }
+            let next: Next = state.withLock { s in
+                if s.appliedSequence >= sequence { return .done }
+                s.waiters.append(Waiter(through: sequence, continuation: continuation))
+                if s.running { return .wait }
+                s.running = true
+                return .start
             }
-            let from = appliedSequence + 1
-            let through = min(sequence, journal.lastSequence, from + UInt64(batchSize) - 1)
-            guard through >= from else { throw JournalError.noSuchSequence(sequence) }
-            let batch = Task { try await self.applyBatch(from: from, through: through) }
-            inFlight = batch
-            try await batch.value
+            switch next {
+            case .done: continuation.resume()
+            case .wait: break
+            case .start: store.pool.asyncWriteWithoutTransaction { [self] db in runBatches(db) }
+            }
         }
     }
 
-    private var inFlight: Task<Void, any Error>?
+    /// On the writer queue: applies batches until nobody waits for more.
+    private func runBatches(_ db: Database) {
+        while true {
+            let (wanted, impossible) = state.withLock { s -> ((from: UInt64, upTo: UInt64)?, [Waiter]) in
+                // Read under this lock: a writer that registered before it took it had its events
+                // published by then; one read earlier could miss the commit that woke it.
+                let last = journal.lastSequence
+                let impossible = s.waiters.filter { $0.through > last }
+                s.waiters.removeAll { $0.through > last }
+                let highest = min(max(s.waiters.lazy.map(\.through).max() ?? 0, s.committed), last)
+                guard highest > s.appliedSequence else {
+                    s.running = false
+                    return (nil, impossible)
+                }
+                return ((s.appliedSequence + 1, highest), impossible)
+            }
+            for waiter in impossible { waiter.continuation.resume(throwing: JournalError.noSuchSequence(waiter.through)) }
+            guard let wanted else { return }
+            let through = min(wanted.upTo, wanted.from + UInt64(batchSize) - 1)
+            do {
+                let changes = try applyBatch(from: wanted.from, through: through, db: db)
+                let (ready, subscribers) = state.withLock { s in
+                    s.appliedSequence = through
+                    for change in changes { s.changedAt[change.mailbox] = change.modseq }
+                    let ready = s.waiters.filter { $0.through <= through }
+                    s.waiters.removeAll { $0.through <= through }
+                    return (ready, changes.isEmpty ? [:] : s.subscribers)
+                }
+                // Outside the lock: finishing a stream runs its termination handler, which takes it.
+                publish(changes, to: subscribers)
+                for waiter in ready { waiter.continuation.resume() }
+            } catch {
+                // Everyone waiting hears of it; the next caller tries again from the same place.
+                let failed: [Waiter] = state.withLock { s in
+                    defer {
+                        s.waiters = []
+                        s.committed = s.appliedSequence
+                        s.running = false
+                    }
+                    return s.waiters
+                }
+                for waiter in failed { waiter.continuation.resume(throwing: error) }
+                return
+            }
+        }
+    }
 
-    private func applyBatch(from: UInt64, through: UInt64) async throws {
-        // Cleared before the task completes, so whoever wakes from awaiting it sees no batch in flight.
-        defer { inFlight = nil }
+    private func applyBatch(from: UInt64, through: UInt64, db: Database) throws -> [MailboxChange] {
+        var changes: [MailboxChange] = []
         let journal = self.journal, tuning = self.tuning
-        let changes = try await store.pool.write { db -> [MailboxChange] in
+        try db.inTransaction {
             var applier = EventApplier()
             try Preparation.run(journal: journal, from: from, through: through, tuning: tuning) { prepared in
                 try applier.apply(prepared, db: db)
             }
             try applier.finish(db)
             try db.run("UPDATE meta SET value = ? WHERE key = 'appliedSequence'", arguments: [Int64(through)])
-            return applier.changes
+            changes = applier.changes
+            return .commit
         }
-        appliedSequence = through
-        publish(changes)
+        return changes
+    }
+
+    /// The sequence number of the last change applied to `mailbox` since this projector started
+    /// (0 if none): when it has not moved, what a session read of the mailbox is still current.
+    public func lastChange(of mailbox: MailboxID) -> UInt64 {
+        state.withLock { $0.changedAt[mailbox] ?? 0 }
     }
 
     /// Changes to `mailbox` from now on, until the stream is dropped.
     public func changes(for mailbox: MailboxID) -> AsyncStream<MailboxChange> {
         let (stream, continuation) = AsyncStream<MailboxChange>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
-        let id = nextSubscriber
-        nextSubscriber += 1
-        subscribers[mailbox, default: [:]][id] = continuation
-        continuation.onTermination = { [weak self] _ in
-            Task { await self?.unsubscribe(mailbox, id) }
+        let id = state.withLock { s in
+            let id = s.nextSubscriber
+            s.nextSubscriber += 1
+            s.subscribers[mailbox, default: [:]][id] = continuation
+            return id
         }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(mailbox, id) }
         return stream
     }
 
     private func unsubscribe(_ mailbox: MailboxID, _ id: Int) {
-        subscribers[mailbox]?[id] = nil
-        if subscribers[mailbox]?.isEmpty == true { subscribers[mailbox] = nil }
+        state.withLock { s in
+            s.subscribers[mailbox]?[id] = nil
+            if s.subscribers[mailbox]?.isEmpty == true { s.subscribers[mailbox] = nil }
+        }
     }
 
-    private func publish(_ changes: [MailboxChange]) {
+    private func publish(_ changes: [MailboxChange], to subscribers: [MailboxID: [Int: AsyncStream<MailboxChange>.Continuation]]) {
         guard !subscribers.isEmpty else { return }
         for change in changes {
             guard let listeners = subscribers[change.mailbox] else { continue }

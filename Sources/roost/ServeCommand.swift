@@ -110,10 +110,10 @@ final class RoostServer: Sendable {
 
         let store = try ProjectionStore(path: data + "/projections.sqlite")
         let projector = try Projector(journal: journal, store: store)
-        let before = await projector.appliedSequence
+        let before = projector.appliedSequence
         let started = Date()
         try await projector.catchUp()
-        let after = await projector.appliedSequence
+        let after = projector.appliedSequence
         logger.info("projections caught up", metadata: [
             "applied": "\(after - before)", "sequence": "\(after)", "seconds": "\(Int(Date().timeIntervalSince(started) * 1000) / 1000)"])
 
@@ -329,7 +329,7 @@ struct ProjectorLagService: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
-                    let applied = await projector.appliedSequence
+                    let applied = projector.appliedSequence
                     metrics.projectorLag(events: Int(journal.lastSequence - min(applied, journal.lastSequence)))
                     try await Task.sleep(for: .seconds(2))
                 }

@@ -287,7 +287,7 @@ import Testing
         let h = try Harness()
         defer { h.remove() }
         let w = try await setUp(h)
-        let stream = await h.projector.changes(for: w.inbox)
+        let stream = h.projector.changes(for: w.inbox)
         let a = try await h.append(MessageAppended(context: ctx, mailbox: w.inbox, internalDate: 1, message: [0x41]))
         _ = try await h.append(MessageAppended(context: ctx, mailbox: w.bobInbox, internalDate: 1, message: [0x41]))
         let f = try await h.append(FlagsChanged(context: ctx, mailbox: w.inbox, messages: [MessageRef(event: a)], operation: .add, flags: ["\\Seen"]))

@@ -17,7 +17,7 @@ extension IMAPSession {
             // The helper owns both until DONE; taken out here so that its updates copy nothing.
             listing = nil
             selected = nil
-            let changes = await handler.projector.changes(for: mailbox.mailbox)
+            let changes = handler.projector.changes(for: mailbox.mailbox)
             let writer = connection.sharedWriter
             let store = self.store
             let logger = self.logger

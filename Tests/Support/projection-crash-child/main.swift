@@ -27,7 +27,7 @@ do {
     let store = try ProjectionStore(path: arguments[1] + "/projections.sqlite")
     let projector = try Projector(journal: journal, store: store, batchSize: 7)
     try await projector.catchUp()
-    emit("caught-up \(await projector.appliedSequence)\n")
+    emit("caught-up \(projector.appliedSequence)\n")
     var source = RandomEventSource(seed: seed)
     while true {
         let batch = source.nextBatch()
