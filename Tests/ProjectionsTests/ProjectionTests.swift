@@ -130,6 +130,27 @@ import Testing
         #expect(try h.store.appliedSequence() == h.journal.lastSequence)
     }
 
+    /// The journal's commit listener starts the projector: events appended without anyone waiting
+    /// for them are applied all the same, and `lastChange(of:)` moves only for the mailbox touched.
+    @Test func committedEventsAreAppliedWithoutAWaiter() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let w = try await setUp(h)
+        let before = (inbox: h.projector.lastChange(of: w.inbox), bob: h.projector.lastChange(of: w.bobInbox))
+        let seq = try await h.journal.append(events: [MessageAppended(context: ctx, mailbox: w.inbox, internalDate: 1,
+                                                                      message: Array("Subject: unwaited\r\n\r\n".utf8))])[0]
+        let deadline = ContinuousClock.now + .seconds(30)
+        while h.projector.appliedSequence < seq && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(h.projector.appliedSequence == seq, "applied by the commit listener, not by apply(through:)")
+        #expect(try h.store.messages(mailbox: w.inbox).contains { $0.ref.event == seq })
+        #expect(h.projector.lastChange(of: w.inbox) == seq && before.inbox < seq)
+        #expect(h.projector.lastChange(of: w.bobInbox) == before.bob, "another mailbox did not move")
+        // A writer that waits afterwards returns at once.
+        try await h.projector.apply(through: seq)
+    }
+
     @Test func flagChangesAddRemoveReplaceAndOnlyRealChangesBumpModseq() async throws {
         let h = try Harness()
         defer { h.remove() }

@@ -14,7 +14,11 @@ final class IMAPSession {
     var state: IMAPState
     var selected: SelectedMailbox?
     /// The projection's messages of the selected mailbox, brought up to date by `refreshListing`.
-    var listing: MailboxListing?
+    var listing: MailboxListing? { didSet { listingCurrent = nil } }
+    /// The projector's last change to the selected mailbox when `listing` was last brought up to
+    /// date, and the mailbox then: while the projector reports no newer change, `refreshListing`
+    /// has nothing to read (most commands of a session alone in its mailbox).
+    private var listingCurrent: (change: UInt64, mailbox: MailboxInfo)?
     /// The selected mailbox's HIGHESTMODSEQ and message count when the client was last brought
     /// up to date: when both are unchanged there is nothing to tell.
     var synchronizedAt: (modseq: UInt64, count: Int)?
@@ -342,10 +346,14 @@ final class IMAPSession {
     @discardableResult
     func refreshListing() throws -> MailboxInfo? {
         guard let mailbox = selected?.mailbox, let since = listing?.modseq else { return nil }
+        // Taken before the read: a change applied meanwhile makes the next call read again.
+        let change = handler.projector.lastChange(of: mailbox)
+        if let current = listingCurrent, current.change == change { return current.mailbox }
         let changes = try store.changes(mailbox: mailbox, since: since)
         guard let info = changes.mailbox else { return nil }
         // In place: the listing of a big mailbox is not copied.
         listing?.apply(changed: changes.changed, expunged: changes.expunged, through: info.highestModseq)
+        listingCurrent = (change, info)
         return info
     }
 
