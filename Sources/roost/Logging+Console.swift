@@ -28,7 +28,7 @@ struct ConsoleLogHandler: LogHandler {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             line = String(decoding: data, as: UTF8.self)
         } else {
-            let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\(quoteIfNeeded("\($0.value)"))" }
+            let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quoteIfNeeded("\($0.value)"))" }
             line = ([time, event.level.rawValue, label + ":", "\(event.message)"] + fields).joined(separator: " ")
         }
         var bytes = Array((line + "\n").utf8)
@@ -76,8 +76,28 @@ struct ConsoleLogHandler: LogHandler {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func quoteIfNeeded(_ s: String) -> String {
-        s.contains(" ") || s.isEmpty ? "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : s
+    /// A value as `key=value` shows it: quoted when empty or when it holds a space, a quote or a
+    /// control character; inside quotes `"` and `\\` are escaped and control characters are written
+    /// as `\\n`, `\\r`, `\\t` or `\\xHH`, so that no value can start a line of its own. Byte by
+    /// byte: Foundation's `contains` and `replacingOccurrences` cost more than the rest of the line.
+    static func quoteIfNeeded(_ s: String) -> String {
+        let utf8 = s.utf8
+        guard utf8.isEmpty || utf8.contains(where: { $0 == 0x20 || $0 == 0x22 || $0 < 0x20 || $0 == 0x7F }) else { return s }
+        var out: [UInt8] = [0x22]
+        out.reserveCapacity(utf8.count + 2)
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in utf8 {
+            switch byte {
+            case 0x22, 0x5C: out += [0x5C, byte]
+            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+            case 0x09: out += [0x5C, UInt8(ascii: "t")]
+            case ..<0x20, 0x7F: out += [0x5C, UInt8(ascii: "x"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(0x22)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -22,3 +22,26 @@ import Testing
         #expect(parsed >= before - 0.002 && parsed <= after + 0.002)
     }
 }
+
+/// How the console log writes a metadata value.
+@Suite struct LogValueQuotingTests {
+    @Test func plainValuesStayAsTheyAre() {
+        #expect(ConsoleLogHandler.quoteIfNeeded("alice@example.org") == "alice@example.org")
+        #expect(ConsoleLogHandler.quoteIfNeeded("naïve") == "naïve")
+        #expect(ConsoleLogHandler.quoteIfNeeded("a\\b") == "a\\b")
+    }
+
+    @Test func spacesQuotesAndEmptyValuesAreQuoted() {
+        #expect(ConsoleLogHandler.quoteIfNeeded("") == "\"\"")
+        #expect(ConsoleLogHandler.quoteIfNeeded("accept (trusted network)") == "\"accept (trusted network)\"")
+        #expect(ConsoleLogHandler.quoteIfNeeded("say \"hi\"") == "\"say \\\"hi\\\"\"")
+        #expect(ConsoleLogHandler.quoteIfNeeded("x\"y") == "\"x\\\"y\"")
+    }
+
+    /// A value holding a line break cannot make a log line of its own.
+    @Test func controlCharactersAreEscaped() {
+        let forged = ConsoleLogHandler.quoteIfNeeded("bob\r\n2026-12-01T00:00:00.000Z info roost: authenticated\u{1B}\u{7F}\t")
+        #expect(!forged.utf8.contains { $0 < 0x20 || $0 == 0x7F })
+        #expect(forged == "\"bob\\r\\n2026-12-01T00:00:00.000Z info roost: authenticated\\x1b\\x7f\\t\"")
+    }
+}

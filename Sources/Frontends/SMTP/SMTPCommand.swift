@@ -102,7 +102,10 @@ public enum SMTPCommandParser {
         func syntax(_ message: String, _ enhanced: String = "5.5.4") -> Result<SMTPCommand, SMTPParseError> {
             .failure(.init(.syntax(verb: verb, enhanced: enhanced, message: message)))
         }
-        let trimmed = rest.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed()
+        // Trimmed as a Substring: a String made from a reversed Character sequence cost more than
+        // the rest of the parse.
+        var trimmed = rest.drop(while: { $0 == " " })
+        while trimmed.last == " " { trimmed = trimmed.dropLast() }
         let argument = String(trimmed)
 
         switch verb {
