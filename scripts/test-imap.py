@@ -563,6 +563,26 @@ def idle():
     expect("EXPUNGE" not in a.untagged_responses, f"no EXPUNGE during FETCH: {a.untagged_responses}")
     ok(a.noop())
     expect(a.untagged_responses.get("EXPUNGE") == [b"%d" % (count + 1)], f"EXPUNGE at NOOP: {a.untagged_responses}")
+
+    # SELECT of the mailbox already selected (the session brings its listing up to date rather
+    # than reading it again): after B appends, flags and expunges, A sees what a new session sees.
+    ok(b.append("INBOX", None, None, b"Subject: third\r\n\r\nhi\r\n"))
+    ok(b.append("INBOX", None, None, b"Subject: fourth\r\n\r\nhi\r\n"))
+    ok(b.store("1", "+FLAGS.SILENT", "(\\Answered $Reselect)"))
+    ok(b.store(str(count + 1), "+FLAGS.SILENT", "(\\Deleted)"))
+    ok(b.expunge())
+    def selected_view(c):
+        c.untagged_responses.clear()
+        ok(c.select("INBOX"))
+        exists = c.untagged_responses.get("EXISTS")
+        flags = c.untagged_responses.get("FLAGS")
+        data = ok(c.uid("FETCH", "1:*", "(FLAGS)"))
+        return exists, flags, sorted(fetch_map(data).items())
+    fresh = session()
+    reselected, new = selected_view(a), selected_view(fresh)
+    expect(reselected == new, f"re-SELECT differs from a fresh SELECT:\n{reselected}\n{new}")
+    expect(b"$Reselect" in b" ".join(reselected[1] or []), f"new keyword in FLAGS: {reselected[1]}")
+    fresh.logout()
     a.logout()
     b.logout()
 

@@ -27,13 +27,26 @@ extension IMAPSession {
         guard acceptSelectParameters(tag, parameters) else { return }
         // RFC 9051 §6.3.2: a SELECT first deselects, even when it fails.
         let wasSelected = selected != nil
+        // Selecting the same mailbox again (clients do, to see new mail) brings the listing the
+        // session has up to date instead of reading the whole mailbox again.
+        let previousMailbox = selected?.mailbox
+        var previousListing = listing.take()
         deselect()
         if wasSelected { send(.status(.ok, code: "CLOSED", text: "previous mailbox closed")) }
         guard let info = try mailbox(named: name) else {
             no(tag, code: "NONEXISTENT", "no such mailbox")
             return
         }
-        let messages = try store.messages(mailbox: info.id)
+        if previousMailbox != info.id { previousListing = nil }
+        if previousListing != nil, let since = previousListing?.modseq {
+            let changes = try store.changes(mailbox: info.id, since: since)
+            guard let now = changes.mailbox else {
+                no(tag, code: "NONEXISTENT", "no such mailbox")
+                return
+            }
+            previousListing!.apply(changed: changes.changed, expunged: changes.expunged, through: now.highestModseq)
+        }
+        let messages = try previousListing?.messages ?? store.messages(mailbox: info.id)
         var mailbox = SelectedMailbox(info, messages: messages, readOnly: readOnly)
         let system = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"]
         let keywords = Set(messages.flatMap(\.flags)).subtracting(system).sorted()
@@ -58,8 +71,9 @@ extension IMAPSession {
         send(.status(.ok, code: readOnly ? "PERMANENTFLAGS ()" : "PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)",
                      text: readOnly ? "read-only mailbox" : "flags permitted"))
         selected = mailbox
-        listing = MailboxListing(messages: messages, modseq: info.highestModseq)
-        synchronizedAt = (info.highestModseq, info.messageCount)
+        let current = previousListing ?? MailboxListing(messages: messages, modseq: info.highestModseq)
+        listing = current
+        synchronizedAt = (current.modseq, messages.count)
         if case .authenticated(let user, let account) = state.phase { state.phase = .selected(user: user, account: account) }
         try reportResync(info, messages: messages, parameters)
         ok(tag, code: readOnly ? "READ-ONLY" : "READ-WRITE", "\(readOnly ? "EXAMINE" : "SELECT") completed")

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Metrics
 public import Prometheus
+import Synchronization
 
 /// Roost's metrics, written through the swift-metrics API into a Prometheus registry that
 /// `MetricsServer` serves at `GET /metrics`. One instance per process, handed to every service;
@@ -100,8 +101,19 @@ public final class RoostMetrics: Sendable {
         registry.emitToBuffer()
     }
 
+    /// Counters made once per label and dimensions: making one asks the registry under its lock
+    /// and builds its name, on every command of every session otherwise.
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+        var key = label
+        for (name, value) in dimensions { key += "\u{0}" + name + "\u{0}" + value }
+        return counters.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = counter
+            return counter
+        }
     }
 }
 
