@@ -64,13 +64,13 @@ public final class ProjectionStore: Sendable {
 
     public func user(address: String) throws -> UserInfo? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE address = ?", arguments: [address.lowercased()]).map(UserInfo.init(row:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM user WHERE address = ?"), arguments: [address.lowercased()]).map(UserInfo.init(row:))
         }
     }
 
     public func user(id: UserID) throws -> UserInfo? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE id = ?", arguments: [Int64(id: id)]).map(UserInfo.init(row:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM user WHERE id = ?"), arguments: [Int64(id: id)]).map(UserInfo.init(row:))
         }
     }
 
@@ -155,37 +155,41 @@ public final class ProjectionStore: Sendable {
 
     public func mailboxes(user: UserID) throws -> [MailboxInfo] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT m.*, (SELECT COUNT(*) FROM message WHERE mailboxId = m.id) AS messageCount
                 FROM mailbox m WHERE userId = ? ORDER BY name
-                """, arguments: [Int64(id: user)]).map(MailboxInfo.init(row:))
+                """), arguments: [Int64(id: user)]).map(MailboxInfo.init(row:))
         }
     }
 
-    /// Just the id of the user's mailbox `name`: what a delivery needs, without the message
-    /// count `mailbox(user:name:)` adds (a scan of the mailbox's messages).
-    public func mailboxID(user: UserID, name: String) throws -> MailboxID? {
+    /// The ids of each user's mailbox `name`, in one read (a delivery to many local recipients),
+    /// without the message count `mailbox(user:name:)` adds; users without one are left out.
+    public func mailboxIDs(users: [UserID], name: String) throws -> [UserID: MailboxID] {
         try pool.read { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM mailbox WHERE userId = ? AND name = ?"),
-                               arguments: [Int64(id: user), name]).map { MailboxID(column: $0) }
+            let statement = try db.cachedStatement(sql: "SELECT id FROM mailbox WHERE userId = ? AND name = ?")
+            var found: [UserID: MailboxID] = [:]
+            for user in users {
+                if let id = try Int64.fetchOne(statement, arguments: [Int64(id: user), name]) { found[user] = MailboxID(column: id) }
+            }
+            return found
         }
     }
 
     public func mailbox(user: UserID, name: String) throws -> MailboxInfo? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: """
+            try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT m.*, (SELECT COUNT(*) FROM message WHERE mailboxId = m.id) AS messageCount
                 FROM mailbox m WHERE userId = ? AND name = ?
-                """, arguments: [Int64(id: user), name]).map(MailboxInfo.init(row:))
+                """), arguments: [Int64(id: user), name]).map(MailboxInfo.init(row:))
         }
     }
 
     public func mailbox(id mailboxID: MailboxID) throws -> MailboxInfo? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: """
+            try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT m.*, (SELECT COUNT(*) FROM message WHERE mailboxId = m.id) AS messageCount
                 FROM mailbox m WHERE id = ?
-                """, arguments: [Int64(id: mailboxID)]).map(MailboxInfo.init(row:))
+                """), arguments: [Int64(id: mailboxID)]).map(MailboxInfo.init(row:))
         }
     }
 
@@ -289,7 +293,7 @@ public final class ProjectionStore: Sendable {
     /// The cached ENVELOPE + BODYSTRUCTURE of a message (decode with `CachedViews`).
     public func cachedViews(mailbox: MailboxID, uid: UInt32) throws -> [UInt8]? {
         try pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT views FROM message WHERE mailboxId = ? AND uid = ?",
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT views FROM message WHERE mailboxId = ? AND uid = ?"),
                               arguments: [Int64(id: mailbox), Int64(uid)]).map { Array($0) }
         }
     }

@@ -151,6 +151,16 @@ import Testing
         try await h.projector.apply(through: seq)
     }
 
+    @Test func mailboxIDsOfManyUsersInOneRead() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let w = try await setUp(h)
+        let stranger = UserID.random()
+        #expect(try h.store.mailboxIDs(users: [w.alice, w.bob, stranger], name: "INBOX") == [w.alice: w.inbox, w.bob: w.bobInbox])
+        #expect(try h.store.mailboxIDs(users: [w.alice, w.bob], name: "Archive") == [w.alice: w.archive])
+        #expect(try h.store.mailboxIDs(users: [], name: "INBOX").isEmpty)
+    }
+
     @Test func flagChangesAddRemoveReplaceAndOnlyRealChangesBumpModseq() async throws {
         let h = try Harness()
         defer { h.remove() }

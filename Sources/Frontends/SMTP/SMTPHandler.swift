@@ -339,6 +339,11 @@ public struct SMTPHandler: ConnectionHandler {
         var seen: Set<UserID> = []
         let junk = checks?.action == .junk
         do {
+            // Every local recipient's INBOX in one read.
+            let inboxes = try projector.store.mailboxIDs(users: message.recipients.flatMap { recipient -> [UserID] in
+                if case .local(let users, _) = recipient.route { return users }
+                return []
+            }, name: "INBOX")
             for recipient in message.recipients {
                 switch recipient.route {
                 case .local(let users, let forwardTo):
@@ -349,7 +354,7 @@ public struct SMTPHandler: ConnectionHandler {
                             local.append((recipient.mailbox.address, user, junkbox.id))
                             continue
                         }
-                        guard let inbox = try projector.store.mailboxID(user: user, name: "INBOX") else {
+                        guard let inbox = inboxes[user] else {
                             internalError("a recipient has no INBOX", connection: connection, metadata: ["user": "\(user)"])
                             return .failed
                         }
