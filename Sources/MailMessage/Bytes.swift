@@ -150,20 +150,26 @@ func unfold(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [UInt8] {
     if firstLineEnding(base, from: r.lowerBound, to: r.upperBound) == r.upperBound {
         return Array(UnsafeBufferPointer(rebasing: p[r]))
     }
-    // Runs between line-ending bytes are copied in bulk.
     return [UInt8](unsafeUninitializedCapacity: r.count) { out, count in
-        var o = 0
-        var i = r.lowerBound
-        while i < r.upperBound {
-            let e = firstLineEnding(base, from: i, to: r.upperBound)
-            if e > i {
-                (out.baseAddress! + o).update(from: base + i, count: e - i)
-                o += e - i
-            }
-            i = e + 1
-        }
-        count = o
+        count = unfoldRuns(base, r, into: out.baseAddress!)
     }
+}
+
+/// The bytes of `base[r]` without its CR and LF bytes, written at `out` (room for `r.count`);
+/// returns how many. Runs between line-ending bytes are copied in bulk.
+@inline(__always)
+func unfoldRuns(_ base: UnsafePointer<UInt8>, _ r: Range<Int>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    var o = 0
+    var i = r.lowerBound
+    while i < r.upperBound {
+        let e = firstLineEnding(base, from: i, to: r.upperBound)
+        if e > i {
+            (out + o).update(from: base + i, count: e - i)
+            o += e - i
+        }
+        i = e + 1
+    }
+    return o
 }
 
 /// The index of the first CR or LF in `base[from..<to]`, or `to`: eight bytes at a time.
