@@ -198,7 +198,14 @@ default: fatalError("mode: build | wire-build | encode | wire | decode | stored"
 var h: UInt64 = 14695981039346656037
 for c in cached { for b in c { h = (h ^ UInt64(b)) &* 1099511628211 } }
 var w = IMAPWriter(capacity: 1 << 20)
-for k in envelopes.indices { w.envelope(envelopes[k]); w.space(); w.bodyStructure(bodies[k], extensions: true) }
+for k in envelopes.indices {
+    let mark = w.bytes.count
+    w.envelope(envelopes[k]); w.space(); w.bodyStructure(bodies[k], extensions: true)
+    // The cached → wire path (`wire`) must write the same bytes as the typed views.
+    var direct = IMAPWriter()
+    try! CachedViews.write(cached[k], envelope: true, body: true, into: &direct)
+    precondition(direct.bytes[...] == w.bytes[mark...], "cached wire form differs from the typed one")
+}
 for b in w.bytes { h = (h ^ UInt64(b)) &* 1099511628211 }
 // The rebuild path's output (size and cached form of each stored message) too.
 for body in stored {
