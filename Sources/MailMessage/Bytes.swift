@@ -125,11 +125,30 @@ extension UnsafeBufferPointer where Element == UInt8 {
         return nil
     }
 
-    /// ASCII case-insensitive comparison of `self[range]` with a lowercase literal.
+    /// ASCII case-insensitive comparison of `self[range]` with a lowercase literal (letters
+    /// `a`–`z`, other bytes below `a`: a header field name). Eight bytes at a time from 8 on:
+    /// each letter of the literal matches with or without bit 0x20, every other byte exactly.
     @inline(__always)
     func equalsLowercase(_ range: Range<Int>, _ lowercase: StaticString) -> Bool {
-        guard range.count == lowercase.utf8CodeUnitCount else { return false }
+        let n = range.count
+        guard n == lowercase.utf8CodeUnitCount else { return false }
         let lit = lowercase.utf8Start
+        if n >= 8, let base = baseAddress {
+            let a = UnsafeRawPointer(base + range.lowerBound), l = UnsafeRawPointer(lit)
+            @inline(__always) func same(_ at: Int) -> Bool {
+                let x = a.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+                let y = l.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+                // 0x20 where the literal has a letter (0x61 and up; no carry between bytes).
+                let letters = ((y &+ 0x1F1F_1F1F_1F1F_1F1F) & SWAR.highs) >> 2
+                return x | letters == y
+            }
+            var i = 0
+            while i + 8 <= n {
+                if !same(i) { return false }
+                i += 8
+            }
+            return i == n || same(n - 8)
+        }
         var j = 0
         for i in range {
             if ASCII.lower(self[i]) != lit[j] { return false }
@@ -209,6 +228,11 @@ func firstLineEnding(_ base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
         let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
         if SWAR.hasByte(w, 13) || SWAR.hasByte(w, 10) { break }
         i += 8
+    }
+    if i + 8 > to && to - from >= 8 {
+        // Under 8 bytes left: the last 8 of the range at once (most values have no line end).
+        let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: to - 8, as: UInt64.self))
+        if !(SWAR.hasByte(w, 13) || SWAR.hasByte(w, 10)) { return to }
     }
     while i < to && base[i] != ASCII.cr && base[i] != ASCII.lf { i += 1 }
     return i
