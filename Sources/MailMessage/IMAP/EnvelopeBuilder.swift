@@ -150,16 +150,41 @@ enum EnvelopeAddressParser {
     /// The tokens of `StructuredLexer.tokens(b, dotIsSpecial: false)`, as ranges, written at
     /// `out`; nil when there are more than `capacity`.
     static func tokens(_ b: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<Token>, capacity: Int) -> Int? {
+        Self.byteClasses.withUnsafeBufferPointer { classes in tokens(b, into: out, capacity: capacity, classes) }
+    }
+
+    /// What each byte starts or continues, for the lexer: 0 atext (RFC 5322 §3.2.3, with '.'
+    /// and 8-bit bytes), 1 FWS, 2 anything else (quote, parenthesis, bracket, special, control).
+    static let byteClasses: [UInt8] = (0...255).map { (c: Int) -> UInt8 in
+        let b = UInt8(c)
+        if ASCII.isFWS(b) { return 1 }
+        return StructuredLexer.isAtext(b, dotIsSpecial: false) ? 0 : 2
+    }
+
+    @inline(__always)
+    static func tokens(
+        _ b: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<Token>, capacity: Int, _ classes: UnsafeBufferPointer<UInt8>
+    ) -> Int? {
         var count = 0
         var i = 0
         let n = b.count
         while i < n {
             let c = b[i]
-            if ASCII.isFWS(c) {
+            let k = classes[Int(c)]
+            if k == 1 {
                 i += 1
                 continue
             }
             guard count < capacity else { return nil }
+            if k == 0 {
+                // An atom: the run of atext.
+                let s = i
+                i += 1
+                while i < n && classes[Int(b[i])] == 0 { i += 1 }
+                out[count] = Token(kind: .atom, ch: 0, s: Int32(s), e: Int32(i))
+                count += 1
+                continue
+            }
             switch c {
             case ASCII.quote:
                 // RFC 5322 §3.2.4 quoted-string; an unterminated one runs to the end.
@@ -209,13 +234,7 @@ enum EnvelopeAddressParser {
                 count += 1
                 i += 1
             default:
-                let s = i
-                while i < n && StructuredLexer.isAtext(b[i], dotIsSpecial: false) { i += 1 }
-                if i == s { i += 1 }  // a control byte: drop it
-                else {
-                    out[count] = Token(kind: .atom, ch: 0, s: Int32(s), e: Int32(i))
-                    count += 1
-                }
+                i += 1  // a control byte: drop it
             }
         }
         return count
