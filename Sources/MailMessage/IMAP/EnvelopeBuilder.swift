@@ -114,6 +114,9 @@ enum EnvelopeAddressParser {
     /// rest is dropped (a broken list yields the addresses before the break, as Dovecot reads
     /// it). An open group is closed with its end marker so the list stays well formed.
     static func parse(_ value: UnsafeBufferPointer<UInt8>, into out: inout [EnvelopeAddress], _ scratch: ViewScratch) {
+        // Token offsets are 32-bit (values are cut at `Limits.maxStructuredFieldLength` first;
+        // this only matters for a limit set above 2 GiB).
+        let value = value.count <= Int(Int32.max) ? value : UnsafeBufferPointer(rebasing: value[..<Int(Int32.max)])
         let room = scratch.tokens
         if let n = tokens(value, into: room.baseAddress!, capacity: room.count) {
             parse(Parser(b: value, t: UnsafeBufferPointer(start: room.baseAddress!, count: n), text: scratch.text), into: &out)
