@@ -59,7 +59,7 @@ extension UnsafeBufferPointer where Element == UInt8 {
         }
         var blocks = (end - i) / 64
         while blocks > 0 {
-            let steps = min(blocks, 63)
+            let steps = Swift.min(blocks, 63)
             blocks -= steps
             var lanes = SIMD16<UInt8>()
             var p = base + i
