@@ -178,8 +178,28 @@ struct CacheFiller: CacheSink {
         let c = b.count
         guard c > 0 else { return }
         guard end - p >= c else { overflowed = true; return }
-        b.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: c) }
+        b.withUnsafeBufferPointer { smallCopy(p, $0.baseAddress!, c) }
         p += c
+    }
+
+    /// `update(from:count:)` without a `memcpy` call for the short strings most are: two
+    /// overlapping loads and stores of 8 (or 4) bytes, never outside either range.
+    @inline(__always)
+    func smallCopy(_ to: UnsafeMutablePointer<UInt8>, _ from: UnsafePointer<UInt8>, _ n: Int) {
+        let d = UnsafeMutableRawPointer(to), s = UnsafeRawPointer(from)
+        if n >= 8 && n <= 16 {
+            let a = s.loadUnaligned(as: UInt64.self), z = s.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            d.storeBytes(of: a, as: UInt64.self)
+            d.storeBytes(of: z, toByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 && n < 8 {
+            let a = s.loadUnaligned(as: UInt32.self), z = s.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            d.storeBytes(of: a, as: UInt32.self)
+            d.storeBytes(of: z, toByteOffset: n - 4, as: UInt32.self)
+        } else if n < 4 {
+            for k in 0..<n { to[k] = from[k] }
+        } else {
+            to.update(from: from, count: n)
+        }
     }
 
     @inline(__always)

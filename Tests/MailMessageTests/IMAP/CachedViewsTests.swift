@@ -153,6 +153,28 @@ import Testing
         }
     }
 
+    /// `encode` copies short strings with overlapping word loads: every length up to 40, in
+    /// every field kind, gives the plain appending writer's bytes.
+    @Test func encodeCopiesStringsOfEveryLength() throws {
+        for n in 0...40 {
+            let s = (0..<n).map { UInt8(33 + $0 % 90) }
+            var e = Envelope()
+            e.subject = s
+            e.from = [EnvelopeAddress(name: s, mailbox: s, host: s)]
+            let b = BodyStructure.single(BodyStructure.SinglePart(
+                type: s, subtype: Array("plain".utf8), parameters: [BodyParameter(name: s, value: s)], encoding: s,
+                octets: n, kind: .text(lines: n), language: [s], location: s))
+            var w = CacheWriter()
+            w.byte(CachedViews.version)
+            w.envelope(e)
+            w.body(b)
+            let encoded = CachedViews.encode(envelope: e, body: b)
+            #expect(encoded == w.out, "\(n) bytes")
+            let d = try CachedViews.decode(encoded)
+            #expect(d.envelope == e && d.body == b)
+        }
+    }
+
     /// A wire form larger than the first room `write` makes (NIL-only addresses: 17 bytes from
     /// 4) is written again with room for the proven bound, the same as from the typed views.
     @Test func wireFormsOutgrowingTheFirstRoomWriteTheSame() throws {
