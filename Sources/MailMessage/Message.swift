@@ -75,11 +75,7 @@ public struct Message: Sendable {
         field(named: name, in: part).map { decodedValue(of: $0) }
     }
 
-    private func clampedValueRange(_ f: HeaderField) -> Range<Int> {
-        let r = f.valueRange
-        guard r.count > limits.maxStructuredFieldLength else { return r }
-        return r.lowerBound..<(r.lowerBound + limits.maxStructuredFieldLength)
-    }
+    private func clampedValueRange(_ f: HeaderField) -> Range<Int> { f.structuredValueRange(limits) }
 
     // MARK: Common fields (RFC 5322 §3.6)
 
@@ -129,5 +125,15 @@ public struct Message: Sendable {
     public func text(of part: MessagePart) -> Charset.Decoded {
         let decoded = decodedBody(of: part).bytes
         return Charset.decode(decoded, charset: part.contentType.charset ?? "us-ascii")
+    }
+}
+
+extension HeaderField {
+    /// The part of the value structured decoding looks at (`Limits.maxStructuredFieldLength`).
+    @inline(__always)
+    func structuredValueRange(_ limits: Limits) -> Range<Int> {
+        let r = valueRange
+        guard r.count > limits.maxStructuredFieldLength else { return r }
+        return r.lowerBound..<(r.lowerBound + limits.maxStructuredFieldLength)
     }
 }

@@ -178,8 +178,28 @@ struct CacheFiller: CacheSink {
         let c = b.count
         guard c > 0 else { return }
         guard end - p >= c else { overflowed = true; return }
-        b.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: c) }
+        b.withUnsafeBufferPointer { smallCopy(p, $0.baseAddress!, c) }
         p += c
+    }
+
+    /// `update(from:count:)` without a `memcpy` call for the short strings most are: two
+    /// overlapping loads and stores of 8 (or 4) bytes, never outside either range.
+    @inline(__always)
+    func smallCopy(_ to: UnsafeMutablePointer<UInt8>, _ from: UnsafePointer<UInt8>, _ n: Int) {
+        let d = UnsafeMutableRawPointer(to), s = UnsafeRawPointer(from)
+        if n >= 8 && n <= 16 {
+            let a = s.loadUnaligned(as: UInt64.self), z = s.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            d.storeBytes(of: a, as: UInt64.self)
+            d.storeBytes(of: z, toByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 && n < 8 {
+            let a = s.loadUnaligned(as: UInt32.self), z = s.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            d.storeBytes(of: a, as: UInt32.self)
+            d.storeBytes(of: z, toByteOffset: n - 4, as: UInt32.self)
+        } else if n < 4 {
+            for k in 0..<n { to[k] = from[k] }
+        } else {
+            to.update(from: from, count: n)
+        }
     }
 
     @inline(__always)
@@ -294,8 +314,21 @@ struct CacheReader {
         return b
     }
 
+    /// Most numbers and lengths are below 128: one byte, always in shortest form and in range.
     @inline(__always)
     mutating func varint() throws(CachedViewsError) -> Int {
+        if i < p.count {
+            let b = p[i]
+            if b < 0x80 {
+                i += 1
+                return Int(b)
+            }
+        }
+        return try longVarint()
+    }
+
+    @inline(never)
+    mutating func longVarint() throws(CachedViewsError) -> Int {
         let start = i
         var v: UInt64 = 0
         var shift: UInt64 = 0
@@ -629,6 +662,7 @@ struct CacheWireFiller {
             out += 2
             return
         }
+        if end - out >= n + 10, plainCopy(base, n) { return }
         switch QuotedForm(s, utf8: utf8Quoted, lead: base - r.p.baseAddress!) {
         case .literal:
             try literal(s)
@@ -655,10 +689,54 @@ struct CacheWireFiller {
         }
     }
 
+    /// The quoted form of a string with no byte that needs a look (below 14, `"`, `\\`, 8-bit),
+    /// tested and copied in one pass eight bytes at a time, or false (nothing written that
+    /// counts) for `QuotedForm` to decide. Needs room for `n + 10`: a word may be written past the
+    /// closing quote's place, into room not used yet. A string under 8 bytes is read with the
+    /// load ending at its end, as in `QuotedForm`, when that many bytes come before it.
+    @inline(__always)
+    mutating func plainCopy(_ base: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let src = UnsafeRawPointer(base)
+        let dst = UnsafeMutableRawPointer(out + 1)
+        var flags: UInt64 = 0
+        // One yes/no for the four tests: a flagged byte's high bit, exact as a yes/no as in
+        // `QuotedForm` (a borrow only ever flags a byte above one really flagged).
+        @inline(__always) func flag(_ w: UInt64) -> UInt64 {
+            let q = w ^ (SWAR.ones &* 34), b = w ^ (SWAR.ones &* 92)
+            return w | ((w &- SWAR.ones &* 14) & ~w) | ((q &- SWAR.ones) & ~q) | ((b &- SWAR.ones) & ~b)
+        }
+        if n >= 8 {
+            var i = 0
+            while i + 8 <= n {
+                let w = src.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                flags |= flag(w)
+                dst.storeBytes(of: w, toByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+            if i < n {
+                let w = src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+                flags |= flag(w)
+                dst.storeBytes(of: w, toByteOffset: n - 8, as: UInt64.self)
+            }
+        } else {
+            guard base - r.p.baseAddress! >= 8 - n else { return false }
+            // Little-endian value: the string in the low n bytes, zeros above, tested as spaces.
+            let w = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) >> UInt64((8 - n) * 8)
+            flags |= flag(w | (0x2020_2020_2020_2020 << UInt64(n * 8)))
+            dst.storeBytes(of: w.littleEndian, as: UInt64.self)
+        }
+        guard flags & SWAR.highs == 0 else { return false }
+        out[0] = 34
+        out[n + 1] = 34
+        out += n + 2
+        return true
+    }
+
     @inline(__always)
     mutating func slice(_ n: Int) throws(CachedViewsError) -> UnsafeBufferPointer<UInt8> {
         guard n >= 0, n <= r.p.count - r.i else { throw CachedViewsError("length past the end", at: r.i) }
-        let s = UnsafeBufferPointer(rebasing: r.p[r.i..<(r.i + n)])
+        // Not through a slice of `r.p`: its range checks cost more than the rest of `slice`.
+        let s = UnsafeBufferPointer(start: r.p.baseAddress! + r.i, count: n)
         r.i += n
         return s
     }

@@ -174,8 +174,11 @@ public struct IMAPMessageView: Sendable {
     /// display; for BINARY an unrecognised value is unknown ("treated as if it has a
     /// Content-Type of application/octet-stream", RFC 2045 §6.4), so the client is told.
     static func strictEncoding(_ m: Message, _ p: MessagePart) -> TransferEncoding {
-        guard let v = RawMIMEFields(m, p).transferEncoding else { return .sevenBit }
-        let (t, e) = RawMIMEValue.token(v, from: 0)
+        let v: [UInt8]? = m.bytes.withUnsafeBufferPointer { b in
+            RawMIMEFields(b, p.fields, m.limits).transferEncoding.map { unfold(b, $0) }
+        }
+        guard let v else { return .sevenBit }
+        let (t, e) = v.withUnsafeBufferPointer { RawMIMEValue.token($0, from: 0) }
         let token = String.asciiLowercased(v[t])
         guard ParameterParser.skipCFWS(v, e) == v.count else { return .other(String(decoding: v, as: UTF8.self)) }
         switch token {

@@ -64,6 +64,12 @@ enum InternedWords {
         s.withUnsafeBufferPointer { lookup($0) } ?? Array(s)
     }
 
+    /// `Array(s)`, shared when it is a common word.
+    @inline(__always)
+    static func array(_ s: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        lookup(s) ?? Array(s)
+    }
+
     /// `Array(s.utf8)`, shared when it is a common word.
     @inline(__always)
     static func array(_ s: String) -> [UInt8] {

@@ -2,35 +2,38 @@
 /// quoting removed, nothing decoded). Part 1's `MessagePart` has the same fields decoded and
 /// lowercased for programs; BODYSTRUCTURE wants what the sender wrote (RFC 9051 §7.5.2:
 /// "A string giving the Content-ID header field value", and so on).
+///
+/// Kept as the value ranges (cut at `Limits.maxStructuredFieldLength`) of the first field of
+/// each name: the builder unfolds the strings it keeps into arrays and reads the others in
+/// place (`ViewScratch.withUnfolded`).
 struct RawMIMEFields {
-    var contentType: [UInt8]?
-    var transferEncoding: [UInt8]?
-    var id: [UInt8]?
-    var description: [UInt8]?
-    var md5: [UInt8]?
-    var disposition: [UInt8]?
-    var location: [UInt8]?
+    var contentType: Range<Int>?
+    var transferEncoding: Range<Int>?
+    var id: Range<Int>?
+    var description: Range<Int>?
+    var md5: Range<Int>?
+    var disposition: Range<Int>?
+    var location: Range<Int>?
 
-    init(_ message: Message, _ part: MessagePart) {
-        let b = message.bytes
-        for f in part.fields {
+    init(_ b: UnsafeBufferPointer<UInt8>, _ fields: [HeaderField], _ limits: Limits) {
+        for f in fields {
             let n = f.nameRange
             guard n.count >= 10, ASCII.lower(b[n.lowerBound]) == 99, ASCII.lower(b[n.lowerBound + 7]) == 45 else { continue }
             switch n.count {
-            case 10 where id == nil && b.matchesLowercase(n, "content-id"):
-                id = message.unfoldedValue(of: f)
-            case 11 where md5 == nil && b.matchesLowercase(n, "content-md5"):
-                md5 = message.unfoldedValue(of: f)
-            case 12 where contentType == nil && b.matchesLowercase(n, "content-type"):
-                contentType = message.unfoldedValue(of: f)
-            case 16 where location == nil && b.matchesLowercase(n, "content-location"):
-                location = message.unfoldedValue(of: f)
-            case 19 where description == nil && b.matchesLowercase(n, "content-description"):
-                description = message.unfoldedValue(of: f)
-            case 19 where disposition == nil && b.matchesLowercase(n, "content-disposition"):
-                disposition = message.unfoldedValue(of: f)
-            case 25 where transferEncoding == nil && b.matchesLowercase(n, "content-transfer-encoding"):
-                transferEncoding = message.unfoldedValue(of: f)
+            case 10 where id == nil && b.equalsLowercase(n, "content-id"):
+                id = f.structuredValueRange(limits)
+            case 11 where md5 == nil && b.equalsLowercase(n, "content-md5"):
+                md5 = f.structuredValueRange(limits)
+            case 12 where contentType == nil && b.equalsLowercase(n, "content-type"):
+                contentType = f.structuredValueRange(limits)
+            case 16 where location == nil && b.equalsLowercase(n, "content-location"):
+                location = f.structuredValueRange(limits)
+            case 19 where description == nil && b.equalsLowercase(n, "content-description"):
+                description = f.structuredValueRange(limits)
+            case 19 where disposition == nil && b.equalsLowercase(n, "content-disposition"):
+                disposition = f.structuredValueRange(limits)
+            case 25 where transferEncoding == nil && b.equalsLowercase(n, "content-transfer-encoding"):
+                transferEncoding = f.structuredValueRange(limits)
             default:
                 break
             }
@@ -41,23 +44,46 @@ struct RawMIMEFields {
 /// Lenient reading of `token "/" token *(";" parameter)` (RFC 2045 §5.1) and of
 /// `disposition-type *(";" parameter)` (RFC 2183 §2), keeping bytes as written.
 enum RawMIMEValue {
+    /// `ParameterParser.skipCFWS` on a value read in place: whitespace and (nested) comments,
+    /// RFC 5322 §3.2.2.
+    static func skipCFWS(_ b: UnsafeBufferPointer<UInt8>, _ from: Int) -> Int {
+        var i = from
+        let n = b.count
+        while i < n {
+            if ASCII.isFWS(b[i]) {
+                i += 1
+            } else if b[i] == 40 {
+                var depth = 0
+                while i < n {
+                    if b[i] == ASCII.backslash { i += 2; continue }
+                    if b[i] == 40 { depth += 1 }
+                    if b[i] == 41 { depth -= 1; if depth == 0 { i += 1; break } }
+                    i += 1
+                }
+            } else {
+                break
+            }
+        }
+        return min(i, n)
+    }
+
     /// The first token after CFWS and where it ends.
-    static func token(_ v: [UInt8], from: Int) -> (Range<Int>, Int) {
-        var i = ParameterParser.skipCFWS(v, from)
+    static func token(_ v: UnsafeBufferPointer<UInt8>, from: Int) -> (Range<Int>, Int) {
+        var i = skipCFWS(v, from)
         let s = i
         while i < v.count && ContentType.isTokenByte(v[i]) { i += 1 }
         return (s..<i, i)
     }
 
     /// `type/subtype` as written, and where the parameters start; nil without a subtype.
-    static func mediaType(_ v: [UInt8]) -> (type: ArraySlice<UInt8>, subtype: ArraySlice<UInt8>, rest: Int)? {
+    static func mediaType(_ v: UnsafeBufferPointer<UInt8>) -> (type: UnsafeBufferPointer<UInt8>, subtype: UnsafeBufferPointer<UInt8>, rest: Int)? {
         let (t, e) = token(v, from: 0)
-        var i = ParameterParser.skipCFWS(v, e)
+        var i = skipCFWS(v, e)
         guard !t.isEmpty, i < v.count, v[i] == 47 else { return nil }
         let (s, e2) = token(v, from: i + 1)
         guard !s.isEmpty else { return nil }
         i = e2
-        return (v[t], v[s], i)
+        return (UnsafeBufferPointer(rebasing: v[t]), UnsafeBufferPointer(rebasing: v[s]), i)
     }
 
     /// Parameters with RFC 2231 continuations joined (RFC 9051 §7.5.2: "Servers SHOULD decode
@@ -65,7 +91,7 @@ enum RawMIMEValue {
     /// is extended (`name*0*`, or `name*`), the result is `name*` with the value still in its
     /// RFC 2231 §4 `charset'language'%XX` form, which clients decode. Plain parameters come
     /// first, in order, then the joined ones, as Dovecot sends them.
-    static func parameters(_ v: [UInt8], from start: Int) -> [BodyParameter] {
+    static func parameters(_ v: UnsafeBufferPointer<UInt8>, from start: Int) -> [BodyParameter] {
         struct Section {
             var base: [UInt8]
             var lowerBase: [UInt8]
@@ -80,12 +106,12 @@ enum RawMIMEValue {
         var count = 0
         while i < n && count < ParameterLimits.maxParameters {
             while i < n && (v[i] == ASCII.semicolon || ASCII.isFWS(v[i])) { i += 1 }
-            i = ParameterParser.skipCFWS(v, i)
+            i = skipCFWS(v, i)
             guard i < n else { break }
             let aStart = i
             while i < n && v[i] != ASCII.equals && v[i] != ASCII.semicolon && !ASCII.isFWS(v[i]) && v[i] != 40 && v[i] != ASCII.quote { i += 1 }
             let attr = v[aStart..<i]
-            i = ParameterParser.skipCFWS(v, i)
+            i = skipCFWS(v, i)
             guard !attr.isEmpty, i < n, v[i] == ASCII.equals else {
                 // No value: skip to the next ';'.
                 if i == aStart { i += 1 }
@@ -101,7 +127,7 @@ enum RawMIMEValue {
                 while e < n && v[e] != ASCII.quote && v[e] != ASCII.backslash { e += 1 }
                 if e < n && v[e] == ASCII.quote {
                     // No escapes: the inside as is.
-                    value = InternedWords.array(v[i..<e])
+                    value = InternedWords.array(UnsafeBufferPointer(rebasing: v[i..<e]))
                     i = e
                 }
                 while i < n && v[i] != ASCII.quote {
@@ -113,11 +139,11 @@ enum RawMIMEValue {
             } else {
                 let s = i
                 while i < n && v[i] != ASCII.semicolon && !ASCII.isFWS(v[i]) { i += 1 }
-                value = InternedWords.array(v[s..<i])
+                value = InternedWords.array(UnsafeBufferPointer(rebasing: v[s..<i]))
             }
             // RFC 2045 §5.1: parameters are separated by ";". Anything else after a value
             // (a missing ';', a second word) is skipped up to the next ';', as Dovecot does.
-            i = ParameterParser.skipCFWS(v, i)
+            i = skipCFWS(v, i)
             if i < n && v[i] != ASCII.semicolon {
                 while i < n && v[i] != ASCII.semicolon { i += 1 }
             }
@@ -141,7 +167,7 @@ enum RawMIMEValue {
                     continue
                 }
             }
-            plain.append(BodyParameter(name: InternedWords.array(attr), value: value))
+            plain.append(BodyParameter(name: InternedWords.array(UnsafeBufferPointer(rebasing: attr)), value: value))
         }
         guard !sections.isEmpty else { return plain }
         var done = Set<[UInt8]>()

@@ -153,6 +153,28 @@ import Testing
         }
     }
 
+    /// `encode` copies short strings with overlapping word loads: every length up to 40, in
+    /// every field kind, gives the plain appending writer's bytes.
+    @Test func encodeCopiesStringsOfEveryLength() throws {
+        for n in 0...40 {
+            let s = (0..<n).map { UInt8(33 + $0 % 90) }
+            var e = Envelope()
+            e.subject = s
+            e.from = [EnvelopeAddress(name: s, mailbox: s, host: s)]
+            let b = BodyStructure.single(BodyStructure.SinglePart(
+                type: s, subtype: Array("plain".utf8), parameters: [BodyParameter(name: s, value: s)], encoding: s,
+                octets: n, kind: .text(lines: n), language: [s], location: s))
+            var w = CacheWriter()
+            w.byte(CachedViews.version)
+            w.envelope(e)
+            w.body(b)
+            let encoded = CachedViews.encode(envelope: e, body: b)
+            #expect(encoded == w.out, "\(n) bytes")
+            let d = try CachedViews.decode(encoded)
+            #expect(d.envelope == e && d.body == b)
+        }
+    }
+
     /// A wire form larger than the first room `write` makes (NIL-only addresses: 17 bytes from
     /// 4) is written again with room for the proven bound, the same as from the typed views.
     @Test func wireFormsOutgrowingTheFirstRoomWriteTheSame() throws {
@@ -174,6 +196,39 @@ import Testing
         broken.raw("y")
         #expect(throws: CachedViewsError.self) { try CachedViews.write(cached + [0], envelope: true, body: true, into: &broken) }
         #expect(broken.bytes == Array("y".utf8))
+    }
+
+    /// `write` copies plain strings eight bytes at a time while testing them, and leaves the
+    /// others to `QuotedForm`: every length up to 24 with each kind of byte at each place, as the
+    /// first string of the cached form (few bytes before it), in the middle and as the last, in
+    /// both quoting modes, gives what the typed writer gives.
+    @Test func stringsOfEveryShapeWriteTheSame() throws {
+        let special: [[UInt8]] = [[0], [9], [10], [13], [14], [31], [32], [34], [92], [0x7F], [0x80], [0xFF], [0xC3, 0xA9]]
+        for n in 0...24 {
+            for sp in [nil] + special.map({ Optional($0) }) {
+                for at in sp == nil ? [0] : Array(0..<max(n, 1)) {
+                    var s = (0..<n).map { UInt8(97 + $0 % 26) }
+                    if let sp { s.replaceSubrange(min(at, s.count)..<min(at + 1, s.count), with: sp) }
+                    var e = Envelope()
+                    e.date = s
+                    e.subject = s
+                    e.from = [EnvelopeAddress(name: s, mailbox: Array("a".utf8), host: s)]
+                    let b = BodyStructure.single(BodyStructure.SinglePart(
+                        type: Array("text".utf8), subtype: Array("plain".utf8), encoding: Array("7bit".utf8), octets: 1,
+                        kind: .text(lines: 1), location: s))
+                    let cached = CachedViews.encode(envelope: e, body: b)
+                    for utf8 in [false, true] {
+                        var direct = IMAPWriter(utf8Quoted: utf8)
+                        direct.envelope(e)
+                        direct.space()
+                        direct.bodyStructure(b, extensions: true)
+                        var fromCache = IMAPWriter(utf8Quoted: utf8)
+                        try CachedViews.write(cached, envelope: true, body: true, into: &fromCache)
+                        #expect(fromCache.bytes == direct.bytes, "\(s) utf8 \(utf8)")
+                    }
+                }
+            }
+        }
     }
 
     @Test func garbageLeavesTheWriterUntouched() {

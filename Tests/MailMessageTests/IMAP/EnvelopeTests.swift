@@ -59,4 +59,39 @@ import Testing
         #expect(Self.envelope("Cc: a@b\r\nCC: c@d\r\nDate: one\r\nDate: two")
             == "(\"two\" NIL NIL NIL NIL NIL ((NIL NIL \"a\" \"b\")(NIL NIL \"c\" \"d\")) NIL NIL NIL)")
     }
+
+    // The builders read values in 1 KiB of stack scratch (`ViewScratch`): folded values,
+    // token lists and kept strings larger than that go to the heap. These cross each edge.
+
+    @Test func longFoldedAddressListsLeaveTheScratch() {
+        // 300 addresses: over 85 tokens (the token scratch) and, folded, over 1 KiB unfolded.
+        for count in [1, 20, 21, 22, 84, 85, 86, 300] {
+            let value = (0..<count).map { "u\($0)@h\($0).example" }.joined(separator: ",\r\n ")
+            let expected = "(" + (0..<count).map { "(NIL NIL \"u\($0)\" \"h\($0).example\")" }.joined() + ")"
+            #expect(Self.to(value) == expected, "\(count) addresses")
+        }
+    }
+
+    @Test func longStringsLeaveTheTextScratch() {
+        // A display name, local part and domain around 512 bytes (half the text scratch, where
+        // `<local@domain>` assembles both at once) and 1 KiB (all of it), one line and folded.
+        for n in [511, 512, 513, 1023, 1024, 1025, 3000] {
+            let name = String(repeating: "n", count: n), local = String(repeating: "l", count: n)
+            let domain = String(repeating: "d", count: n)
+            let expected = "((\"\(name)\" NIL \"\(local)\" \"\(domain)\"))"
+            #expect(Self.to("\"\(name)\" <\(local)@\(domain)>") == expected, "\(n) bytes")
+            #expect(Self.to("\"\(name)\"\r\n <\(local)@\(domain)>") == expected, "\(n) bytes, folded")
+            #expect(Self.to("\(local)@\(domain) (\(name))") == expected, "\(n) bytes, addr-spec")
+            let words = Array(repeating: "w", count: n).joined(separator: " ")
+            #expect(Self.to("\(words) <a@b>") == "((\"\(words)\" NIL \"a\" \"b\"))", "\(n) words")
+            #expect(Self.to("<@\(domain),@r:a@b>") == "((NIL \"@\(domain),@r\" \"a\" \"b\"))", "\(n)-byte route")
+        }
+    }
+
+    @Test func quotedAndCommentTextsAcrossTheScratchEdge() {
+        // Escapes removed and folding dropped inside quoted strings, over the 1 KiB edge.
+        let half = String(repeating: "q", count: 600)
+        #expect(Self.to("\"\(half)\\\"\r\n \(half)\" <a@b>") == "((\"\(half)\\\" \(half)\" NIL \"a\" \"b\"))")
+        #expect(Self.to("a@b (\(half) \\) \(half))") == "((\"\(half) ) \(half)\" NIL \"a\" \"b\"))")
+    }
 }
