@@ -104,24 +104,7 @@ enum ParameterParser {
 
     /// Skips whitespace and (nested) comments, RFC 5322 §3.2.2.
     static func skipCFWS(_ b: [UInt8], _ from: Int) -> Int {
-        var i = from
-        let n = b.count
-        while i < n {
-            if ASCII.isFWS(b[i]) {
-                i += 1
-            } else if b[i] == 40 {
-                var depth = 0
-                while i < n {
-                    if b[i] == ASCII.backslash { i += 2; continue }
-                    if b[i] == 40 { depth += 1 }
-                    if b[i] == 41 { depth -= 1; if depth == 0 { i += 1; break } }
-                    i += 1
-                }
-            } else {
-                break
-            }
-        }
-        return min(i, n)
+        b.withUnsafeBufferPointer { RawMIMEValue.skipCFWS($0, from) }
     }
 
     /// `name`, `name*`, `name*3`, `name*3*` (RFC 2231 §3, §4).

@@ -44,8 +44,8 @@ struct RawMIMEFields {
 /// Lenient reading of `token "/" token *(";" parameter)` (RFC 2045 §5.1) and of
 /// `disposition-type *(";" parameter)` (RFC 2183 §2), keeping bytes as written.
 enum RawMIMEValue {
-    /// `ParameterParser.skipCFWS` on a value read in place: whitespace and (nested) comments,
-    /// RFC 5322 §3.2.2.
+    /// Skips whitespace and (nested) comments, RFC 5322 §3.2.2, in a value read in place (also
+    /// what `ParameterParser.skipCFWS` runs).
     static func skipCFWS(_ b: UnsafeBufferPointer<UInt8>, _ from: Int) -> Int {
         var i = from
         let n = b.count
