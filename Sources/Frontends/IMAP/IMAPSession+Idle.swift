@@ -14,10 +14,14 @@ extension IMAPSession {
         try await flush()
         var watcher: Task<(SelectedMailbox, MailboxListing), Never>?
         if let mailbox = selected, let startListing = listing {
+            // The projector's last change to the mailbox when `synchronize` left the listing
+            // current (read before `listing` goes, which forgets it).
+            let currentAt = listingCurrent?.change
             // The helper owns both until DONE; taken out here so that its updates copy nothing.
             listing = nil
             selected = nil
             let changes = handler.projector.changes(for: mailbox.mailbox)
+            let projector = handler.projector
             let writer = connection.sharedWriter
             let store = self.store
             let logger = self.logger
@@ -46,8 +50,11 @@ extension IMAPSession {
                         return false
                     }
                 }
-                // Catch what was applied between the synchronize above and the subscription.
-                guard await update() else { return (state, listing) }
+                // Catch what was applied between the synchronize above and the subscription (the
+                // stream has everything after it); nothing to read when the mailbox has not changed.
+                if currentAt == nil || projector.lastChange(of: state.mailbox) != currentAt {
+                    guard await update() else { return (state, listing) }
+                }
                 for await _ in changes {
                     if Task.isCancelled { break }
                     guard await update() else { break }

@@ -18,7 +18,7 @@ final class IMAPSession {
     /// The projector's last change to the selected mailbox when `listing` was last brought up to
     /// date, and the mailbox then: while the projector reports no newer change, `refreshListing`
     /// has nothing to read (most commands of a session alone in its mailbox).
-    private var listingCurrent: (change: UInt64, mailbox: MailboxInfo)?
+    var listingCurrent: (change: UInt64, mailbox: MailboxInfo)?
     /// The selected mailbox's HIGHESTMODSEQ and message count when the client was last brought
     /// up to date: when both are unchanged there is nothing to tell.
     var synchronizedAt: (modseq: UInt64, count: Int)?
