@@ -36,7 +36,16 @@ PY
 
 # Damage in the middle: verify names segment and offset and exits 2; dump refuses.
 seg="$tmp/d/journal/00000000000000000001.seg"
-printf '\xff' | dd of="$seg" bs=1 seek=60 conv=notrunc status=none
+# Every bit of the byte flipped: writing a fixed 0xff left the record intact whenever the byte
+# (inside the first record's payload, which holds random ids) already was 0xff.
+python3 - "$seg" <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(60)
+    byte = f.read(1)[0]
+    f.seek(60)
+    f.write(bytes([byte ^ 0xFF]))
+PY
 set +e
 out="$("$bin" journal verify --data "$tmp/d")"; rc=$?
 set -e
