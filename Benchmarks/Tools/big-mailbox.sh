@@ -15,6 +15,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
+. Benchmarks/Tools/bench-lib.sh
 shared="${ROOST_SHARED:-$root/../shared}"
 MESSAGES="${MESSAGES:-100000}"; ROUNDS="${ROUNDS:-3}"
 R_IMAP="${ROOST_IMAP_PORT:-11143}"; D_IMAP=1243; conf="${CONFIGURATION:-release}"
@@ -45,13 +46,7 @@ connections_per_ip = 1000
 [metrics]
 enabled = false
 TOML
-"$roost" serve --config "$tmp/roost.toml" >/dev/null 2>"$tmp/serve.log" &
-server=$!
-for _ in $(seq 1 600); do
-  (exec 3<>/dev/tcp/127.0.0.1/$R_IMAP) 2>/dev/null && break
-  kill -0 "$server" 2>/dev/null || { cat "$tmp/serve.log"; exit 1; }
-  sleep 0.1
-done
+bench_serve "$roost" "$tmp/roost.toml" $R_IMAP "$tmp/serve.log"
 if [[ $fresh == 1 ]]; then python3 "$tool" populate-roost $R_IMAP user100@example.test secret "$MESSAGES"; fi
 
 if [[ "${SKIP_DOVECOT:-0}" != 1 ]]; then

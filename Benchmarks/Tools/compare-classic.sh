@@ -17,6 +17,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
+. Benchmarks/Tools/bench-lib.sh
 shared="${ROOST_SHARED:-$root/../shared}"
 SMTP_MESSAGES="${SMTP_MESSAGES:-3000}"; SMTP_SESSIONS="${SMTP_SESSIONS:-32}"; SMTP_SIZE="${SMTP_SIZE:-4096}"
 IMAP_USERS="${IMAP_USERS:-10 50}"; IMAP_SECONDS="${IMAP_SECONDS:-15}"; IMAP_POPULATE="${IMAP_POPULATE:-100}"
@@ -53,30 +54,9 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo secret > "$tmp/pw"
-"$roost" init --domain example.test --user alice --password-file "$tmp/pw" --config "$tmp/init.toml" \
-  --data "$tmp/data" --hostname mx.roost.test >/dev/null
 # The peers run without TLS on loopback; so does Roost here, for the same work per command.
-python3 Benchmarks/Tools/roost_bench.py "$tmp/data" "smtp:$R_SMTP:none" "imap:$R_IMAP:none" "pop3:$R_POP3:none" \
-  > "$tmp/roost.toml" <<'TOML'
-[limits]
-connections_total = 2000
-connections_per_ip = 1000
-smtp_messages_per_minute = 0
-
-[metrics]
-enabled = false
-TOML
-hash="$(openssl passwd -6 -salt roostbench secret)"
-for i in $(seq 0 100); do echo "user$i@example.test:{SHA512-CRYPT}$hash"; done > "$tmp/users"
-"$roost" user import --config "$tmp/roost.toml" "$tmp/users" >/dev/null
-"$roost" serve --config "$tmp/roost.toml" >/dev/null 2>"$tmp/serve.log" &
-server=$!
-for _ in $(seq 1 300); do
-  (exec 3<>/dev/tcp/127.0.0.1/$R_POP3) 2>/dev/null && break
-  kill -0 "$server" 2>/dev/null || { cat "$tmp/serve.log"; exit 1; }
-  sleep 0.1
-done
+bench_accounts "$roost" "$tmp" "smtp:$R_SMTP:none" "imap:$R_IMAP:none" "pop3:$R_POP3:none"
+bench_serve "$roost" "$tmp/roost.toml" $R_POP3 "$tmp/serve.log"
 
 results="$tmp/results.jsonl"
 : > "$results"

@@ -20,6 +20,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
+. Benchmarks/Tools/bench-lib.sh
 PROFILE="${PROFILE:-none}"
 if [[ "$PROFILE" == callgrind ]]; then MESSAGES="${MESSAGES:-400}"; else MESSAGES="${MESSAGES:-3000}"; fi
 SESSIONS="${SESSIONS:-32}"; SIZE="${SIZE:-4096}"; WARMUP="${WARMUP:-200}"
@@ -41,21 +42,7 @@ cleanup() {
   if [[ "${KEEP:-0}" == 1 ]]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
-echo secret > "$tmp/pw"
-"$roost" init --domain example.test --user alice --password-file "$tmp/pw" --config "$tmp/init.toml" \
-  --data "$tmp/data" --hostname mx.roost.test >/dev/null
-python3 Benchmarks/Tools/roost_bench.py "$tmp/data" "smtp:$smtp_port:none" "imap:$imap_port:none" > "$tmp/roost.toml" <<'TOML'
-[limits]
-connections_total = 2000
-connections_per_ip = 1000
-smtp_messages_per_minute = 0
-
-[metrics]
-enabled = false
-TOML
-hash="$(openssl passwd -6 -salt roostbench secret)"
-for i in $(seq 0 100); do echo "user$i@example.test:{SHA512-CRYPT}$hash"; done > "$tmp/users"
-"$roost" user import --config "$tmp/roost.toml" "$tmp/users" >/dev/null
+bench_accounts "$roost" "$tmp" "smtp:$smtp_port:none" "imap:$imap_port:none"
 
 case "$PROFILE" in
   callgrind)
@@ -67,11 +54,7 @@ case "$PROFILE" in
   *) "$roost" serve --config "$tmp/roost.toml" >/dev/null 2>"$tmp/serve.log" & ;;
 esac
 server=$!
-for _ in $(seq 1 600); do
-  (exec 3<>/dev/tcp/127.0.0.1/$imap_port) 2>/dev/null && break
-  kill -0 "$server" 2>/dev/null || { cat "$tmp/serve.log"; exit 1; }
-  sleep 0.1
-done
+bench_wait_for $imap_port "$tmp/serve.log"
 
 common=(smtp --size "$SIZE" --sessions "$SESSIONS" --recipients 10 --first-user 91 --port "$smtp_port" --label roost)
 # Warm-up: connections, caches, SQLite pages, the journal's first segment.
