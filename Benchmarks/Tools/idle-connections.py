@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from roost_bench import loopback_config
+from roost_bench import loopback_config, stop_server
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--connections", type=int, default=1000)
@@ -178,10 +178,5 @@ enabled = false
     for row in rows:
         print(row)
 finally:
-    if server is not None:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    stop_server(server)
     shutil.rmtree(tmp, ignore_errors=True)

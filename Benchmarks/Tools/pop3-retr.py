@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from roost_bench import loopback_config
+from roost_bench import loopback_config, stop_server
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--roost", required=True)
@@ -139,10 +139,5 @@ enabled = false
 finally:
     if tracer and tracer.poll() is None:
         tracer.kill()
-    if server is not None:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    stop_server(server)
     shutil.rmtree(tmp, ignore_errors=True)

@@ -1,5 +1,8 @@
 """What the Python benchmark tools share: a `roost serve` configuration for a fresh data directory,
-plaintext on loopback (as the peers run), with the given listeners and extra sections."""
+plaintext on loopback (as the peers run), with the given listeners and extra sections; and the
+clean stop of the server they started."""
+
+import subprocess
 
 
 def loopback_config(data, listeners, sections=""):
@@ -16,6 +19,18 @@ plaintext_auth_on_loopback = true
     for protocol, port, tls in listeners:
         text += f'\n[[listeners]]\nprotocol = "{protocol}"\naddress = "127.0.0.1"\nport = {port}\ntls = "{tls}"\n'
     return text + ("\n" + sections if sections else "")
+
+
+def stop_server(server):
+    """SIGTERM (a clean shutdown), then SIGKILL if it has not exited within 30 s."""
+    if server is None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 if __name__ == "__main__":
